@@ -1,0 +1,332 @@
+//! The [`Activation`] enum and its slice API.
+
+use crate::error::{Error, check_len};
+use crate::float::Float;
+use crate::kernel::{Kernel, Visit};
+use crate::{exponential, gelu, hard, rectifiers, sigmoid};
+
+/// Which formula [`Activation::Gelu`] uses (PyTorch's `approximate=` argument).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum GeluApproximate {
+    /// `x·Φ(x)`, the exact GELU (`approximate='none'`, PyTorch's default).
+    #[default]
+    None,
+    /// `0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))` (`approximate='tanh'`).
+    Tanh,
+}
+
+/// Every elementwise activation of `torch.nn`, with PyTorch's parameter names.
+///
+/// Parameters are stored as `f64` and converted to the element type once per call, exactly as PyTorch converts
+/// its `Scalar` arguments. [`Activation::validate`] (called by every slice method) enforces the parameter checks
+/// PyTorch performs, plus finiteness where a non-finite value has no meaning.
+///
+/// ```
+/// use nonlin::Activation;
+/// let act: Activation = "leaky_relu:negative_slope=0.1".parse()?;
+/// let mut y = [0.0f32; 3];
+/// act.forward(&[-2.0, 0.0, 3.0], &mut y)?;
+/// assert_eq!(y, [-0.2, 0.0, 3.0]);
+/// # Ok::<(), nonlin::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Activation {
+    /// `max(x, 0)`; `torch.nn.ReLU`.
+    Relu,
+    /// `min(max(x, 0), 6)`; `torch.nn.ReLU6`.
+    Relu6,
+    /// `x > 0 ? x : negative_slope·x`; `torch.nn.LeakyReLU` (default slope 0.01).
+    LeakyRelu { negative_slope: f64 },
+    /// `x > 0 ? x : weight·x` with one shared weight; `torch.nn.PReLU` (default weight 0.25).
+    /// Per-channel weights and the weight gradient are in [`crate::prelu`].
+    Prelu { weight: f64 },
+    /// Randomized leaky ReLU in evaluation mode: slope `(lower + upper)/2`; `torch.nn.RReLU`
+    /// (defaults 1/8, 1/3). Training mode, with caller-provided randomness, is in [`crate::rrelu`].
+    Rrelu { lower: f64, upper: f64 },
+    /// `x > 0 ? x : alpha·(eˣ − 1)`; `torch.nn.ELU` (default alpha 1).
+    Elu { alpha: f64 },
+    /// `x > 0 ? x : alpha·(e^(x/alpha) − 1)`; `torch.nn.CELU` (default alpha 1, must be nonzero).
+    Celu { alpha: f64 },
+    /// `scale·elu(x, alpha)` with PyTorch's fixed constants; `torch.nn.SELU`.
+    Selu,
+    /// Gaussian error linear unit; `torch.nn.GELU`.
+    Gelu { approximate: GeluApproximate },
+    /// `x·σ(x)`; `torch.nn.SiLU`.
+    Silu,
+    /// `x·tanh(softplus(x))`; `torch.nn.Mish`.
+    Mish,
+    /// `beta·x > threshold ? x : ln(1 + e^(beta·x))/beta`; `torch.nn.Softplus` (defaults 1, 20).
+    Softplus { beta: f64, threshold: f64 },
+    /// `x/(1 + |x|)`; `torch.nn.Softsign`.
+    Softsign,
+    /// `1/(1 + e^(−x))`; `torch.nn.Sigmoid`.
+    Sigmoid,
+    /// `tanh x`; `torch.nn.Tanh`.
+    Tanh,
+    /// `ln σ(x)`; `torch.nn.LogSigmoid`.
+    LogSigmoid,
+    /// `clamp(x, min_val, max_val)`; `torch.nn.Hardtanh` (defaults −1, 1).
+    Hardtanh { min_val: f64, max_val: f64 },
+    /// `clamp(x + 3, 0, 6)/6`; `torch.nn.Hardsigmoid`.
+    Hardsigmoid,
+    /// `x·clamp(x + 3, 0, 6)/6`; `torch.nn.Hardswish`.
+    Hardswish,
+    /// `|x| ≤ lambd ? 0 : x`; `torch.nn.Hardshrink` (default 0.5).
+    Hardshrink { lambd: f64 },
+    /// `x − lambd·sign(x)` outside `[−lambd, lambd]`, else 0; `torch.nn.Softshrink` (default 0.5, ≥ 0).
+    Softshrink { lambd: f64 },
+    /// `x − tanh x`; `torch.nn.Tanhshrink`.
+    Tanhshrink,
+    /// `x ≤ threshold ? value : x`; `torch.nn.Threshold` (no defaults).
+    Threshold { threshold: f64, value: f64 },
+}
+
+impl Activation {
+    /// Checks the parameters as PyTorch does (and rejects NaN/inf where they have no meaning).
+    pub fn validate(&self) -> Result<(), Error> {
+        let name = self.name();
+        let bad = |requirement: String| {
+            Err(Error::InvalidParameter {
+                activation: name,
+                requirement,
+            })
+        };
+        let finite = |param: &str, v: f64| {
+            if v.is_finite() {
+                Ok(())
+            } else {
+                bad(format!("{param} must be finite, got {v}"))
+            }
+        };
+        match *self {
+            Activation::LeakyRelu { negative_slope } => finite("negative_slope", negative_slope),
+            Activation::Prelu { weight } => finite("weight", weight),
+            Activation::Rrelu { lower, upper } => {
+                finite("lower", lower)?;
+                finite("upper", upper)?;
+                if lower > upper {
+                    return bad(format!(
+                        "lower bound must be less than or equal to upper bound, got lower={lower}, upper={upper}"
+                    ));
+                }
+                Ok(())
+            }
+            Activation::Elu { alpha } => finite("alpha", alpha),
+            Activation::Celu { alpha } => {
+                finite("alpha", alpha)?;
+                if alpha == 0.0 {
+                    return bad("alpha must not be 0 (CELU divides by alpha)".into());
+                }
+                Ok(())
+            }
+            Activation::Softplus { beta, threshold } => {
+                finite("beta", beta)?;
+                if beta == 0.0 {
+                    return bad("beta must not be 0 (softplus divides by beta)".into());
+                }
+                if threshold.is_nan() {
+                    return bad("threshold must not be NaN".into());
+                }
+                Ok(())
+            }
+            Activation::Hardtanh { min_val, max_val } => {
+                if min_val.is_nan() || max_val.is_nan() {
+                    return bad("min_val and max_val must not be NaN".into());
+                }
+                if min_val > max_val {
+                    return bad(format!(
+                        "min_val cannot be greater than max_val, got min_val={min_val}, max_val={max_val}"
+                    ));
+                }
+                Ok(())
+            }
+            Activation::Hardshrink { lambd } => {
+                if lambd.is_nan() {
+                    bad("lambd must not be NaN".into())
+                } else {
+                    Ok(())
+                }
+            }
+            Activation::Softshrink { lambd } => {
+                if lambd.is_nan() || lambd < 0.0 {
+                    return bad(format!(
+                        "lambda must be greater or equal to 0, but found to be {lambd}"
+                    ));
+                }
+                Ok(())
+            }
+            Activation::Threshold { threshold, value } => {
+                if threshold.is_nan() {
+                    return bad("threshold must not be NaN".into());
+                }
+                if value.is_nan() {
+                    return bad("value must not be NaN".into());
+                }
+                Ok(())
+            }
+            Activation::Relu
+            | Activation::Relu6
+            | Activation::Selu
+            | Activation::Gelu { .. }
+            | Activation::Silu
+            | Activation::Mish
+            | Activation::Softsign
+            | Activation::Sigmoid
+            | Activation::Tanh
+            | Activation::LogSigmoid
+            | Activation::Hardsigmoid
+            | Activation::Hardswish
+            | Activation::Tanhshrink => Ok(()),
+        }
+    }
+
+    /// `y[i] = f(x[i])`.
+    pub fn forward<T: Float>(&self, x: &[T], y: &mut [T]) -> Result<(), Error> {
+        self.validate()?;
+        check_len("output", x.len(), y.len())?;
+        self.dispatch(Forward { x, y });
+        Ok(())
+    }
+
+    /// `x[i] = f(x[i])`.
+    pub fn forward_inplace<T: Float>(&self, x: &mut [T]) -> Result<(), Error> {
+        self.validate()?;
+        self.dispatch(ForwardInplace { x });
+        Ok(())
+    }
+
+    /// Gradient with respect to the input: `grad_input[i] = grad_output[i]·f′(x[i])`, with PyTorch's value at
+    /// every kink and special input.
+    ///
+    /// It takes the input `x`, not the output: every derivative here is computed from `x`, which is more
+    /// accurate than PyTorch's `y·(1 − y)`-style formulas in the tails.
+    pub fn backward<T: Float>(
+        &self,
+        x: &[T],
+        grad_output: &[T],
+        grad_input: &mut [T],
+    ) -> Result<(), Error> {
+        self.validate()?;
+        check_len("grad_output", x.len(), grad_output.len())?;
+        check_len("grad_input", x.len(), grad_input.len())?;
+        self.dispatch(Backward {
+            x,
+            g: grad_output,
+            gx: grad_input,
+        });
+        Ok(())
+    }
+
+    /// `f(x)` for one value.
+    pub fn eval<T: Float>(&self, x: T) -> Result<T, Error> {
+        self.validate()?;
+        Ok(self.dispatch(Scalar { x, g: None }))
+    }
+
+    /// `f′(x)` for one value (the backward pass with an upstream gradient of 1).
+    pub fn derivative<T: Float>(&self, x: T) -> Result<T, Error> {
+        self.validate()?;
+        Ok(self.dispatch(Scalar { x, g: Some(T::ONE) }))
+    }
+
+    /// Calls `v` with the kernel for this activation, its parameters converted to `T`.
+    fn dispatch<T: Float, V: Visit<T>>(&self, v: V) -> V::Out {
+        match *self {
+            Activation::Relu => v.visit(rectifiers::Relu),
+            Activation::Relu6 => v.visit(hard::Hardtanh::new(0.0, 6.0)),
+            Activation::LeakyRelu { negative_slope } => {
+                v.visit(rectifiers::LeakyRelu::new(negative_slope))
+            }
+            Activation::Prelu { weight } => v.visit(rectifiers::LeakyRelu::new(weight)),
+            Activation::Rrelu { lower, upper } => {
+                v.visit(rectifiers::LeakyRelu::new((lower + upper) / 2.0))
+            }
+            Activation::Elu { alpha } => v.visit(exponential::Elu::elu(alpha)),
+            Activation::Celu { alpha } => v.visit(exponential::Elu::celu(alpha)),
+            Activation::Selu => v.visit(exponential::Elu::selu()),
+            Activation::Gelu {
+                approximate: GeluApproximate::None,
+            } => v.visit(gelu::GeluErf),
+            Activation::Gelu {
+                approximate: GeluApproximate::Tanh,
+            } => v.visit(gelu::GeluTanh),
+            Activation::Silu => v.visit(sigmoid::Silu),
+            Activation::Mish => v.visit(exponential::Mish),
+            Activation::Softplus { beta, threshold } => {
+                v.visit(exponential::Softplus::new(beta, threshold))
+            }
+            Activation::Softsign => v.visit(sigmoid::Softsign),
+            Activation::Sigmoid => v.visit(sigmoid::Sigmoid),
+            Activation::Tanh => v.visit(sigmoid::Tanh),
+            Activation::LogSigmoid => v.visit(sigmoid::LogSigmoid),
+            Activation::Hardtanh { min_val, max_val } => {
+                v.visit(hard::Hardtanh::new(min_val, max_val))
+            }
+            Activation::Hardsigmoid => v.visit(hard::Hardsigmoid),
+            Activation::Hardswish => v.visit(hard::Hardswish),
+            Activation::Hardshrink { lambd } => v.visit(hard::Hardshrink::new(lambd)),
+            Activation::Softshrink { lambd } => v.visit(hard::Softshrink::new(lambd)),
+            Activation::Tanhshrink => v.visit(sigmoid::Tanhshrink),
+            Activation::Threshold { threshold, value } => {
+                v.visit(rectifiers::Threshold::new(threshold, value))
+            }
+        }
+    }
+}
+
+struct Forward<'a, T> {
+    x: &'a [T],
+    y: &'a mut [T],
+}
+
+impl<T: Float> Visit<T> for Forward<'_, T> {
+    type Out = ();
+    fn visit<K: Kernel<T>>(self, k: K) {
+        for (y, &x) in self.y.iter_mut().zip(self.x) {
+            *y = k.forward(x);
+        }
+    }
+}
+
+struct ForwardInplace<'a, T> {
+    x: &'a mut [T],
+}
+
+impl<T: Float> Visit<T> for ForwardInplace<'_, T> {
+    type Out = ();
+    fn visit<K: Kernel<T>>(self, k: K) {
+        for x in self.x.iter_mut() {
+            *x = k.forward(*x);
+        }
+    }
+}
+
+struct Backward<'a, T> {
+    x: &'a [T],
+    g: &'a [T],
+    gx: &'a mut [T],
+}
+
+impl<T: Float> Visit<T> for Backward<'_, T> {
+    type Out = ();
+    fn visit<K: Kernel<T>>(self, k: K) {
+        for ((gx, &x), &g) in self.gx.iter_mut().zip(self.x).zip(self.g) {
+            *gx = k.backward(x, g);
+        }
+    }
+}
+
+struct Scalar<T> {
+    x: T,
+    g: Option<T>,
+}
+
+impl<T: Float> Visit<T> for Scalar<T> {
+    type Out = T;
+    fn visit<K: Kernel<T>>(self, k: K) -> T {
+        match self.g {
+            None => k.forward(self.x),
+            Some(g) => k.backward(self.x, g),
+        }
+    }
+}

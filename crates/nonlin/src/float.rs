@@ -1,0 +1,85 @@
+//! The two element types nonlin computes in.
+
+use std::fmt::{Debug, Display, LowerExp};
+use std::ops::{Add, Div, Mul, Neg, Sub};
+
+mod private {
+    pub trait Sealed {}
+    impl Sealed for f32 {}
+    impl Sealed for f64 {}
+}
+
+/// `f32` or `f64`. Sealed: the kernels are written and tested for exactly these two.
+///
+/// Piecewise-linear activations compute in `Self` with PyTorch's operation order, so their results are
+/// bit-identical to PyTorch's. Smooth activations evaluate an accurate `f64` formula and round once, which for
+/// `f32` gives (close to) correctly rounded results.
+pub trait Float:
+    Copy
+    + PartialOrd
+    + Debug
+    + Display
+    + LowerExp
+    + Default
+    + Send
+    + Sync
+    + 'static
+    + Add<Output = Self>
+    + Sub<Output = Self>
+    + Mul<Output = Self>
+    + Div<Output = Self>
+    + Neg<Output = Self>
+    + private::Sealed
+{
+    /// `0.0`
+    const ZERO: Self;
+    /// `1.0`
+    const ONE: Self;
+    /// NumPy/PyTorch name of the type: `"float32"` or `"float64"`.
+    const DTYPE: &'static str;
+
+    /// Rounds an `f64` to this type (identity for `f64`).
+    fn from_f64(v: f64) -> Self;
+    /// Widens to `f64` (exact).
+    fn to_f64(self) -> f64;
+    /// `true` for NaN.
+    fn is_nan(self) -> bool;
+}
+
+impl Float for f32 {
+    const ZERO: Self = 0.0;
+    const ONE: Self = 1.0;
+    const DTYPE: &'static str = "float32";
+
+    #[inline(always)]
+    fn from_f64(v: f64) -> Self {
+        v as f32
+    }
+    #[inline(always)]
+    fn to_f64(self) -> f64 {
+        self as f64
+    }
+    #[inline(always)]
+    fn is_nan(self) -> bool {
+        f32::is_nan(self)
+    }
+}
+
+impl Float for f64 {
+    const ZERO: Self = 0.0;
+    const ONE: Self = 1.0;
+    const DTYPE: &'static str = "float64";
+
+    #[inline(always)]
+    fn from_f64(v: f64) -> Self {
+        v
+    }
+    #[inline(always)]
+    fn to_f64(self) -> f64 {
+        self
+    }
+    #[inline(always)]
+    fn is_nan(self) -> bool {
+        f64::is_nan(self)
+    }
+}

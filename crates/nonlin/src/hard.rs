@@ -1,0 +1,178 @@
+//! Hardtanh (and ReLU6), Hardsigmoid, Hardswish, Hardshrink and Softshrink.
+//!
+//! All compute in the element type with PyTorch's operation order, so results are bit-identical to PyTorch's.
+
+use crate::float::Float;
+use crate::kernel::Kernel;
+
+/// `min(max(x, lo), hi)` that lets NaN through, like PyTorch's vectorized clamp.
+#[inline(always)]
+fn clamp<T: Float>(x: T, lo: T, hi: T) -> T {
+    if x < lo {
+        lo
+    } else if x > hi {
+        hi
+    } else {
+        x
+    }
+}
+
+/// `clamp(x, min_val, max_val)`; −0.0 and NaN pass through. Gradient: `g` strictly inside
+/// `(min_val, max_val)`, `0` at and beyond both bounds and for NaN (PyTorch's vectorized path; its scalar tail
+/// loop passes `g` for NaN, so PyTorch's own answer depends on the element's position).
+#[derive(Clone, Copy)]
+pub(crate) struct Hardtanh<T> {
+    min: T,
+    max: T,
+}
+
+impl<T: Float> Hardtanh<T> {
+    pub(crate) fn new(min_val: f64, max_val: f64) -> Self {
+        Hardtanh {
+            min: T::from_f64(min_val),
+            max: T::from_f64(max_val),
+        }
+    }
+}
+
+impl<T: Float> Kernel<T> for Hardtanh<T> {
+    #[inline(always)]
+    fn forward(&self, x: T) -> T {
+        clamp(x, self.min, self.max)
+    }
+    #[inline(always)]
+    fn backward(&self, x: T, g: T) -> T {
+        if x > self.min && x < self.max {
+            g
+        } else {
+            T::ZERO
+        }
+    }
+}
+
+fn three<T: Float>() -> T {
+    T::from_f64(3.0)
+}
+fn six<T: Float>() -> T {
+    T::from_f64(6.0)
+}
+
+/// `clamp(x + 3, 0, 6) / 6`. Gradient: `g·(1/6)` on the open interval (−3, 3), else 0 (also for NaN).
+#[derive(Clone, Copy)]
+pub(crate) struct Hardsigmoid;
+
+impl<T: Float> Kernel<T> for Hardsigmoid {
+    #[inline(always)]
+    fn forward(&self, x: T) -> T {
+        clamp(x + three(), T::ZERO, six()) / six()
+    }
+    #[inline(always)]
+    fn backward(&self, x: T, g: T) -> T {
+        if x > -three::<T>() && x < three() {
+            g * T::from_f64(1.0 / 6.0)
+        } else {
+            T::ZERO
+        }
+    }
+}
+
+/// `x·clamp(x + 3, 0, 6) / 6`; −0.0 stays −0.0. At −∞ PyTorch's formula gives NaN (−∞·0); the limit is −0.0.
+/// Gradient: 0 for `x ≤ −3`, `g·(x/3 + 1/2)` on (−3, 3), `g` for `x ≥ 3`, NaN for NaN (PyTorch's vectorized
+/// path; its scalar tail loop gives `g`).
+#[derive(Clone, Copy)]
+pub(crate) struct Hardswish;
+
+impl<T: Float> Kernel<T> for Hardswish {
+    #[inline(always)]
+    fn forward(&self, x: T) -> T {
+        let y = x * clamp(x + three(), T::ZERO, six()) / six();
+        if y.is_nan() && !x.is_nan() {
+            -T::ZERO
+        } else {
+            y
+        }
+    }
+    #[inline(always)]
+    fn backward(&self, x: T, g: T) -> T {
+        if x <= -three::<T>() {
+            T::ZERO
+        } else if x >= three() {
+            g
+        } else {
+            g * (x / three() + T::from_f64(0.5))
+        }
+    }
+}
+
+/// `−lambd ≤ x ≤ lambd ? 0 : x` (+0.0 on the closed interval, so −0.0 ↦ +0.0). Gradient: `g` outside the
+/// closed interval, 0 on it and for NaN (PyTorch's vectorized path; its scalar tail loop gives `g` for NaN).
+#[derive(Clone, Copy)]
+pub(crate) struct Hardshrink<T> {
+    lambd: T,
+}
+
+impl<T: Float> Hardshrink<T> {
+    pub(crate) fn new(lambd: f64) -> Self {
+        Hardshrink {
+            lambd: T::from_f64(lambd),
+        }
+    }
+}
+
+impl<T: Float> Kernel<T> for Hardshrink<T> {
+    #[inline(always)]
+    fn forward(&self, x: T) -> T {
+        if x >= -self.lambd && x <= self.lambd {
+            T::ZERO
+        } else {
+            x
+        }
+    }
+    #[inline(always)]
+    fn backward(&self, x: T, g: T) -> T {
+        if x < -self.lambd || x > self.lambd {
+            g
+        } else {
+            T::ZERO
+        }
+    }
+}
+
+/// `x > λ ? x − λ : x < −λ ? x + λ : 0`, NaN for NaN. The zero is +0.0, as in PyTorch's vectorized path (its
+/// scalar tail loop computes `x·0`, which gives −0.0 for inputs in `[−λ, 0]`).
+/// Gradient: `g` outside the closed interval `[−λ, λ]`, 0 on it and for NaN (as [`Hardshrink`]).
+#[derive(Clone, Copy)]
+pub(crate) struct Softshrink<T> {
+    lambd: T,
+}
+
+impl<T: Float> Softshrink<T> {
+    pub(crate) fn new(lambd: f64) -> Self {
+        Softshrink {
+            lambd: T::from_f64(lambd),
+        }
+    }
+}
+
+impl<T: Float> Kernel<T> for Softshrink<T> {
+    #[inline(always)]
+    fn forward(&self, x: T) -> T {
+        if x > self.lambd {
+            x - self.lambd
+        } else if x < -self.lambd {
+            x + self.lambd
+        } else if x.is_nan() {
+            x
+        } else {
+            T::ZERO
+        }
+    }
+    #[inline(always)]
+    fn backward(&self, x: T, g: T) -> T {
+        if x < -self.lambd || x > self.lambd {
+            g
+        } else {
+            T::ZERO
+        }
+    }
+}

@@ -195,6 +195,85 @@ def reference(case, x):
         return case["f"](xm), case["df"](xm)
 
 
+# Each item of ../shared/PYTORCH_SEMANTICS.md as points to evaluate: (rule, spec, torch function, inputs).
+# nonlin must give PyTorch's value bit for bit (sign of zero included) unless the rule lists nonlin's own value
+# and the reason, where PyTorch's answer is NaN or inaccurate.
+def semantics_rules():
+    sp = lambda x: F.softplus(x)
+    return [
+        ("relu: 0 at x = 0 (gradient 0), keeps -0.0, NaN propagates with gradient passing",
+         "relu", F.relu, [0.0, -0.0, NAN, -1.0, 1.0]),
+        ("relu6: gradient 0 at 0 and at 6, keeps -0.0", "relu6", F.relu6, [0.0, 6.0, -0.0, NAN, 5.999999]),
+        ("leaky_relu: slope at x = 0, keeps -0.0", "leaky_relu", F.leaky_relu, [0.0, -0.0, NAN, -2.0]),
+        ("prelu: dx = w at x <= 0, keeps -0.0", "prelu:weight=0.25",
+         lambda x: F.prelu(x, torch.tensor([0.25], dtype=x.dtype)), [0.0, -0.0, NAN, -2.0]),
+        ("rrelu eval: leaky with (lower+upper)/2", "rrelu", lambda x: F.rrelu(x, training=False), [0.0, -0.0, -3.0]),
+        ("elu: alpha at x = 0 (negative branch), no 0*inf at -inf, keeps -0.0", "elu:alpha=1.5",
+         lambda x: F.elu(x, 1.5), [0.0, -0.0, -INF, INF, NAN]),
+        ("celu: 1 at x = 0", "celu:alpha=2", lambda x: F.celu(x, 2.0), [0.0, -0.0, -INF]),
+        ("selu: alpha*scale at x = 0", "selu", F.selu, [0.0, -0.0, -INF, INF]),
+        ("gelu: exact derivative, keeps -0.0; limits at +-inf (torch NaN)", "gelu", F.gelu, [0.0, -0.0, INF, -INF, NAN]),
+        ("gelu tanh: analytic derivative of the tanh formula; limits at +-inf", "gelu:approximate=tanh",
+         lambda x: F.gelu(x, approximate="tanh"), [0.0, -0.0, INF, -INF]),
+        ("silu: 0.5 at 0, keeps -0.0; limit 0 at -inf (torch NaN)", "silu", F.silu, [0.0, -0.0, INF, -INF]),
+        ("mish: 0.6 at 0; limit 0 at -inf (torch NaN)", "mish", F.mish, [0.0, -0.0, INF, -INF]),
+        ("softplus: strict > threshold switch", "softplus", sp, [20.0, 20.000002, 19.999998, INF, -INF]),
+        ("softsign: 1 at 0; limits +-1 at +-inf (torch NaN)", "softsign", F.softsign, [0.0, -0.0, INF, -INF]),
+        ("sigmoid: 1/4 at 0, limits at +-inf", "sigmoid", torch.sigmoid, [0.0, INF, -INF, NAN]),
+        ("tanh: odd, keeps -0.0, derivative 0 at +-inf", "tanh", torch.tanh, [0.0, -0.0, INF, -INF]),
+        ("logsigmoid: stable at both ends", "logsigmoid", F.logsigmoid, [0.0, INF, -INF, -1000.0, 1000.0]),
+        ("hardtanh: 0 at and beyond the bounds", "hardtanh", F.hardtanh, [-1.0, 1.0, -0.0, 2.0, NAN]),
+        ("hardsigmoid: 1/6 on the open interval (-3, 3), else 0", "hardsigmoid", F.hardsigmoid,
+         [-3.0, 3.0, 0.0, NAN]),
+        ("hardswish: 0 at -3, 1 at +3 (torch 2.15), keeps -0.0", "hardswish", F.hardswish, [-3.0, 3.0, -0.0, -INF]),
+        ("hardshrink: 0 on the closed interval, -0.0 becomes +0.0", "hardshrink", F.hardshrink,
+         [0.5, -0.5, -0.0, NAN, 0.6]),
+        ("softshrink: 0 on the closed interval", "softshrink", F.softshrink, [0.5, -0.5, -0.0, -0.3, NAN, 0.6]),
+        ("tanhshrink: -0.0 becomes +0.0, derivative tanh^2", "tanhshrink", F.tanhshrink, [0.0, -0.0, INF]),
+        ("threshold: value at x <= threshold, +0.0 for -0.0", "threshold:threshold=0,value=0",
+         lambda x: F.threshold(x, 0.0, 0.0), [0.0, -0.0, NAN, 1.0]),
+    ]
+
+
+def semantics():
+    """PyTorch's value and derivative (upstream gradient 1) at each rule's points, on the vectorized path."""
+    out = []
+    for rule, spec, fn, xs in semantics_rules():
+        for tdtype, tag in ((torch.float32, "f32"), (torch.float64, "f64")):
+            x = torch.zeros(64, dtype=tdtype)
+            x[: len(xs)] = torch.tensor(xs, dtype=tdtype)
+            x.requires_grad_(True)
+            y = fn(x)
+            y.backward(torch.ones_like(y))
+            n = len(xs)
+            out.append({"rule": rule, "spec": spec, "dtype": tag, "x": bits_of(x.detach()[:n]),
+                        "y": bits_of(y.detach()[:n]), "dydx": bits_of(x.grad[:n])})
+    return out
+
+
+def bits_of(t):
+    return [f"{struct.unpack('<Q', struct.pack('<d', float(v)))[0]:016x}" for v in t.reshape(-1)]
+
+
+def prelu_channels(rng):
+    """Per-channel PReLU: forward, input gradient and weight gradient for a few shapes."""
+    out = []
+    for shape, weight in (((2, 3, 4), [0.25, -0.1, 0.5]), ((4, 3), [0.2, 0.3, 0.4]), ((5,), [0.25]),
+                          ((2, 2, 2, 3), [0.1, 0.7])):
+        for tdtype, tag in ((torch.float32, "f32"), (torch.float64, "f64")):
+            x = torch.tensor(rng.standard_normal(shape), dtype=tdtype)
+            x.view(-1)[0] = 0.0
+            x.view(-1)[1] = -0.0
+            x.requires_grad_(True)
+            w = torch.tensor(weight, dtype=tdtype, requires_grad=True)
+            gy = torch.tensor(rng.standard_normal(shape), dtype=tdtype)
+            y = F.prelu(x, w)
+            y.backward(gy)
+            out.append({"dtype": tag, "shape": list(shape), "x": bits_of(x.detach()), "weight": bits_of(w.detach()),
+                        "gy": bits_of(gy), "y": bits_of(y.detach()), "gx": bits_of(x.grad), "gw": bits_of(w.grad)})
+    return out
+
+
 def main():
     out_dir = Path(sys.argv[1] if len(sys.argv) > 1 else "crates/nonlin/tests/data")
     if torch.__version__.split("+")[0] != TORCH_VERSION:
@@ -226,6 +305,8 @@ def main():
             for arr in (ry, rgx):
                 blob += np.ascontiguousarray(arr, dtype="<f8").tobytes()
             manifest["cases"].append(entry)
+    manifest["semantics"] = semantics()
+    manifest["prelu_channels"] = prelu_channels(rng)
     (out_dir / "torch_vectors.bin").write_bytes(bytes(blob))
     (out_dir / "torch_vectors.json").write_text(json.dumps(manifest, indent=1) + "\n")
     print(f"{len(manifest['cases'])} cases, {len(blob)} bytes -> {out_dir}")

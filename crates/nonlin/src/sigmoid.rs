@@ -1,7 +1,7 @@
 //! Sigmoid, LogSigmoid, SiLU, Tanh, Tanhshrink and Softsign: the S-shaped family.
 
 use crate::kernel::Smooth;
-use crate::math::{log1pexp, sech2, sigmoid};
+use crate::math::{sech2, sigmoid};
 
 /// `σ(x)`. Gradient `σ(x)·σ(−x)`, from `x` — PyTorch's `y(1 − y)` is 0 once `y` rounds to 1.
 #[derive(Clone, Copy)]
@@ -18,14 +18,15 @@ impl Smooth for Sigmoid {
     }
 }
 
-/// `ln σ(x) = −ln(1 + e^(−x))`. Gradient `σ(−x)`.
+/// `ln σ(x) = min(x, 0) − ln(1 + e^(−|x|))`, PyTorch's stable form (so +0.0 for large `x`). Gradient `σ(−x)`.
 #[derive(Clone, Copy)]
 pub(crate) struct LogSigmoid;
 
 impl Smooth for LogSigmoid {
     #[inline]
     fn f(&self, x: f64) -> f64 {
-        -log1pexp(-x)
+        let neg = if x < 0.0 { x } else { 0.0 };
+        neg - (-x.abs()).exp().ln_1p()
     }
     #[inline]
     fn df(&self, x: f64) -> f64 {

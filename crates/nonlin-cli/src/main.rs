@@ -1,1 +1,99 @@
-fn main() {}
+//! `nonlin`: PyTorch's activation functions from the command line.
+
+mod eval;
+mod list;
+mod npy;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Every elementwise activation of torch.nn, with PyTorch's semantics.
+#[derive(Parser)]
+#[command(name = "nonlin", version, about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Apply an activation (or its gradient) to numbers or to a .npy file.
+    ///
+    /// SPEC is `name[:key=value,...]` with PyTorch's names, e.g. `leaky_relu:negative_slope=0.2`,
+    /// `gelu:approximate=tanh`, `softplus:beta=2,threshold=5`. `nonlin list` shows them all.
+    #[command(allow_negative_numbers = true)]
+    Eval(EvalArgs),
+    /// List every activation: name, PyTorch class, parameters, formula and derivative.
+    List {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(clap::Args)]
+pub struct EvalArgs {
+    /// The activation, e.g. `relu` or `leaky_relu:negative_slope=0.2`.
+    spec: String,
+    /// Numbers to evaluate (instead of --input); one result per line.
+    values: Vec<String>,
+    /// Input array: a .npy file of float32 ('<f4') or float64 ('<f8'), any shape, C order.
+    #[arg(
+        long,
+        value_name = "X.npy",
+        requires = "output",
+        conflicts_with = "values"
+    )]
+    input: Option<PathBuf>,
+    /// Where to write the result (same dtype and shape as the input); parent directories are created.
+    #[arg(long, value_name = "Y.npy", requires = "input")]
+    output: Option<PathBuf>,
+    /// Upstream gradient (same shape and dtype as the input): write the gradient with respect to the input.
+    #[arg(long, value_name = "GY.npy", requires = "input")]
+    grad_output: Option<PathBuf>,
+    /// With numbers: print the derivative f'(x) instead of f(x).
+    #[arg(long, conflicts_with = "input")]
+    derivative: bool,
+    /// With numbers: compute in this precision.
+    #[arg(long, value_enum, default_value = "f64", conflicts_with = "input")]
+    dtype: eval::Dtype,
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if !e.use_stderr() => {
+            // --help and --version
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            // clap's message is its first paragraph (it may continue on indented lines); keep it on one line.
+            let text = e.render().to_string();
+            let paragraph: Vec<&str> = text
+                .lines()
+                .take_while(|l| !l.trim().is_empty())
+                .map(str::trim)
+                .collect();
+            let message = paragraph.join(" ");
+            eprintln!(
+                "nonlin: error: {} (see `nonlin --help`)",
+                message.trim_start_matches("error: ")
+            );
+            return ExitCode::from(2);
+        }
+    };
+    let result = match cli.command {
+        Command::Eval(args) => eval::run(&args),
+        Command::List { json } => list::run(json),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("nonlin: error: {message}");
+            ExitCode::from(2)
+        }
+    }
+}

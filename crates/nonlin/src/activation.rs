@@ -241,7 +241,7 @@ impl Activation {
             Activation::Rrelu { lower, upper } => {
                 v.visit(rectifiers::LeakyRelu::new((lower + upper) / 2.0))
             }
-            Activation::Elu { alpha } => v.visit(exponential::Elu::elu(alpha)),
+            Activation::Elu { alpha } => v.visit(exponential::Elu::plain(alpha)),
             Activation::Celu { alpha } => v.visit(exponential::Elu::celu(alpha)),
             Activation::Selu => v.visit(exponential::Elu::selu()),
             Activation::Gelu {

@@ -22,7 +22,7 @@ pub(crate) struct Elu {
 }
 
 impl Elu {
-    pub(crate) fn elu(alpha: f64) -> Self {
+    pub(crate) fn plain(alpha: f64) -> Self {
         Elu {
             neg: alpha,
             scale: 1.0,

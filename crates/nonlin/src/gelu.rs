@@ -13,7 +13,7 @@ const SQRT_2_OVER_PI: f64 = FRAC_2_SQRT_PI * FRAC_1_SQRT_2;
 const GELU_TANH_KAPPA: f64 = 0.044715;
 
 /// `x·Φ(x) = x·erfc(−x/√2)/2`. The erfc form keeps full relative accuracy in the negative tail, where
-/// PyTorch's `x·(1 + erf(x/√2))/2` cancels (57% off at −5.5 in f32, 0 below about −7). Limits: +∞ at +∞,
+/// PyTorch's `x·(1 + erf(x/√2))/2` cancels (57% off at −5.5 in f32, 0 from about −6). Limits: +∞ at +∞,
 /// −0.0 at −∞ (PyTorch: NaN). Gradient `Φ(x) + x·φ(x)`; 1 at +∞, 0 at −∞.
 #[derive(Clone, Copy)]
 pub(crate) struct GeluErf;

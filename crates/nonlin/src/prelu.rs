@@ -89,7 +89,8 @@ pub fn backward<T: Float>(
     for (i, ((gx, &x), &g)) in grad_input.iter_mut().zip(x).zip(grad_output).enumerate() {
         let c = ch.of_index(i);
         *gx = LeakyRelu::from_slope(weight[c]).backward(x, g);
-        if !(x > T::ZERO) {
+        // PyTorch's mask is `x > 0 ? 0 : x·g`, so NaN inputs contribute (NaN) to the weight gradient.
+        if x.partial_cmp(&T::ZERO) != Some(std::cmp::Ordering::Greater) {
             sums[c] += x.to_f64() * g.to_f64();
         }
     }

@@ -1,0 +1,348 @@
+//! Runs the `nonlin` binary: `eval` on numbers and on NumPy-written files (compared with PyTorch's results from
+//! `tools/reference/npy_fixtures.py`), `list`, and every error case.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn nonlin(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_nonlin"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn data(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(name)
+        .to_string_lossy()
+        .into_owned()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+/// Asserts a clean failure: exit code 2, exactly one line on stderr mentioning `needle`, no panic.
+fn fails_with(args: &[&str], needle: &str) {
+    let o = nonlin(args);
+    let err = String::from_utf8(o.stderr.clone()).unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "{args:?}: exit code (stderr: {err})"
+    );
+    assert_eq!(
+        err.lines().count(),
+        1,
+        "{args:?}: one line on stderr, got: {err}"
+    );
+    assert!(
+        err.contains(needle),
+        "{args:?}: '{err}' should mention '{needle}'"
+    );
+    assert!(!err.contains("panicked"), "{args:?} panicked");
+    assert!(o.stdout.is_empty(), "{args:?}: nothing on stdout on error");
+}
+
+/// Reads a little-endian `.npy` written by nonlin or NumPy: (descr, shape text, raw data bytes).
+fn read_npy(path: &Path) -> (String, String, Vec<u8>) {
+    let bytes = std::fs::read(path).unwrap();
+    assert_eq!(&bytes[..6], b"\x93NUMPY");
+    let len = u16::from_le_bytes([bytes[8], bytes[9]]) as usize;
+    let header = std::str::from_utf8(&bytes[10..10 + len]).unwrap();
+    assert_eq!((10 + len) % 64, 0, "header padded to 64 bytes");
+    let descr = header.split("'descr': '").nth(1).unwrap()[..3].to_string();
+    let shape = header
+        .split("'shape': ")
+        .nth(1)
+        .unwrap()
+        .split(')')
+        .next()
+        .unwrap()
+        .to_string()
+        + ")";
+    (descr, shape, bytes[10 + len..].to_vec())
+}
+
+fn f32s(bytes: &[u8]) -> Vec<f32> {
+    bytes
+        .chunks_exact(4)
+        .map(|c| f32::from_le_bytes(c.try_into().unwrap()))
+        .collect()
+}
+
+#[test]
+fn eval_numbers_prints_one_value_per_line() {
+    let o = nonlin(&["eval", "relu", "1", "-2", "0.5", "-0.0", "nan"]);
+    assert!(o.status.success());
+    assert_eq!(stdout(&o), "1.0\n0.0\n0.5\n-0.0\nnan\n");
+    let o = nonlin(&[
+        "eval",
+        "leaky_relu:negative_slope=0.2",
+        "--derivative",
+        "0",
+        "-1",
+        "3",
+    ]);
+    assert_eq!(stdout(&o), "0.2\n0.2\n1.0\n");
+    // Class names and case-insensitive names work.
+    let o = nonlin(&["eval", "LeakyReLU:negative_slope=0.5", "-4"]);
+    assert_eq!(stdout(&o), "-2.0\n");
+    // Hardtanh clamps, and GELU's f32 tail is accurate (PyTorch f32 gives -1.639e-7 here, 57% off).
+    let o = nonlin(&["eval", "hardtanh:min_val=-2,max_val=3", "-5", "5", "1"]);
+    assert_eq!(stdout(&o), "-2.0\n3.0\n1.0\n");
+    let o = nonlin(&["eval", "gelu", "--dtype", "f32", "-5.5"]);
+    assert_eq!(stdout(&o), "-1.0444259e-07\n");
+}
+
+#[test]
+fn eval_npy_matches_pytorch() {
+    let dir = tempfile::tempdir().unwrap();
+    for (spec, name, exact) in [
+        ("relu6", "relu6", true),
+        ("leaky_relu:negative_slope=0.2", "leaky_relu_0.2", true),
+        ("gelu", "gelu", false),
+    ] {
+        for (grad, suffix) in [(false, "y"), (true, "gx")] {
+            let out = dir.path().join(format!("nested/{name}_{suffix}.npy"));
+            let mut args = vec![
+                "eval",
+                spec,
+                "--input",
+                &*Box::leak(data("x_f32_2x3x4.npy").into_boxed_str()),
+            ];
+            let gy = data("gy_f32_2x3x4.npy");
+            if grad {
+                args.extend(["--grad-output", Box::leak(gy.into_boxed_str())]);
+            }
+            let out_s = out.to_string_lossy().into_owned();
+            args.extend(["--output", &out_s]);
+            let o = nonlin(&args);
+            assert!(
+                o.status.success(),
+                "{spec}: {}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+            let (descr, shape, ours) = read_npy(&out);
+            assert_eq!((descr.as_str(), shape.as_str()), ("<f4", "(2, 3, 4)"));
+            let (_, _, torch) = read_npy(Path::new(&data(&format!("torch_{name}_{suffix}.npy"))));
+            let (_, _, xs) = read_npy(Path::new(&data("x_f32_2x3x4.npy")));
+            for ((a, b), x) in f32s(&ours).iter().zip(f32s(&torch)).zip(f32s(&xs)) {
+                let ok = if !exact && x.is_infinite() && b.is_nan() {
+                    // PyTorch's GELU gives NaN at ±inf; nonlin gives the limits (documented in the kernel tests).
+                    a.is_finite() || *a == x
+                } else if exact {
+                    a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan())
+                } else {
+                    (a.is_nan() && b.is_nan())
+                        || a == &b
+                        || (a - b).abs() <= 1e-5 + 1.3e-6 * b.abs()
+                };
+                assert!(ok, "{spec} {suffix}: nonlin {a} vs torch {b}");
+            }
+        }
+    }
+}
+
+#[test]
+fn eval_npy_keeps_dtype_and_shape() {
+    let dir = tempfile::tempdir().unwrap();
+    for (input, shape) in [("x_f64_5.npy", "(5,)"), ("x_f64_scalar.npy", "()")] {
+        let out = dir.path().join("y.npy");
+        let o = nonlin(&[
+            "eval",
+            "sigmoid",
+            "--input",
+            &data(input),
+            "--output",
+            out.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let (descr, s, bytes) = read_npy(&out);
+        assert_eq!((descr.as_str(), s.as_str()), ("<f8", shape));
+        if shape == "()" {
+            let y = f64::from_le_bytes(bytes.try_into().unwrap());
+            let expected = 1.0 / (1.0 + 1.5f64.exp());
+            assert!((y - expected).abs() < 1e-16, "sigmoid(-1.5) = {y}");
+        }
+    }
+}
+
+#[test]
+fn list_shows_every_activation() {
+    let o = nonlin(&["list"]);
+    assert!(o.status.success());
+    let text = stdout(&o);
+    for name in [
+        "relu",
+        "relu6",
+        "leaky_relu",
+        "prelu",
+        "rrelu",
+        "elu",
+        "celu",
+        "selu",
+        "gelu",
+        "silu",
+        "mish",
+        "softplus",
+        "softsign",
+        "sigmoid",
+        "tanh",
+        "logsigmoid",
+        "hardtanh",
+        "hardsigmoid",
+        "hardswish",
+        "hardshrink",
+        "softshrink",
+        "tanhshrink",
+        "threshold",
+    ] {
+        assert!(
+            text.lines()
+                .any(|l| l.starts_with(&format!("{name} (torch.nn."))),
+            "{name} missing from list"
+        );
+    }
+    assert!(text.contains("negative_slope=0.01"));
+    let o = nonlin(&["list", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let all = v.as_array().unwrap();
+    assert_eq!(all.len(), 23);
+    let leaky = all.iter().find(|a| a["name"] == "leaky_relu").unwrap();
+    assert_eq!(leaky["class"], "LeakyReLU");
+    assert_eq!(leaky["parameters"][0]["name"], "negative_slope");
+    assert_eq!(leaky["parameters"][0]["default"], 0.01);
+    let threshold = all.iter().find(|a| a["name"] == "threshold").unwrap();
+    assert_eq!(threshold["parameters"][1]["required"], true);
+    for a in all {
+        assert!(
+            !a["formula"].as_str().unwrap().is_empty()
+                && !a["derivative"].as_str().unwrap().is_empty()
+        );
+    }
+}
+
+#[test]
+fn bad_specs_and_numbers_fail_cleanly() {
+    fails_with(&["eval", "swish", "1"], "unknown activation 'swish'");
+    fails_with(
+        &["eval", "leaky_relu:slope=0.1", "1"],
+        "no parameter 'slope'",
+    );
+    fails_with(
+        &["eval", "softshrink:lambd=-1", "1"],
+        "lambda must be greater or equal to 0",
+    );
+    fails_with(
+        &["eval", "hardtanh:min_val=3,max_val=1", "1"],
+        "min_val cannot be greater than max_val",
+    );
+    fails_with(&["eval", "celu:alpha=0", "1"], "alpha must not be 0");
+    fails_with(&["eval", "threshold", "1"], "needs a value for 'threshold'");
+    fails_with(&["eval", "elu:alpha=x", "1"], "is not a number");
+    fails_with(&["eval", "relu", "one"], "'one' is not a number");
+    fails_with(&["eval", "relu"], "nothing to evaluate");
+    fails_with(
+        &["eval", "relu", "--bogus"],
+        "unexpected argument '--bogus'",
+    );
+    fails_with(&["frobnicate"], "unrecognized subcommand");
+}
+
+fn out_path(dir: &Path) -> PathBuf {
+    dir.join("out.npy")
+}
+
+#[test]
+fn bad_files_fail_cleanly_and_leave_nothing_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = out_path(dir.path());
+    let out_s = out.to_str().unwrap();
+    let garbage = dir.path().join("garbage.npy");
+    std::fs::write(&garbage, b"this is not numpy").unwrap();
+    let truncated = dir.path().join("truncated.npy");
+    let mut bytes = std::fs::read(data("x_f64_5.npy")).unwrap();
+    bytes.truncate(bytes.len() - 3);
+    std::fs::write(&truncated, bytes).unwrap();
+    let x = data("x_f32_2x3x4.npy");
+    let cases: Vec<(Vec<String>, &str)> = vec![
+        (vec!["--input".into(), data("missing.npy")], "cannot read"),
+        (
+            vec!["--input".into(), garbage.to_string_lossy().into()],
+            "is not a .npy file",
+        ),
+        (
+            vec!["--input".into(), truncated.to_string_lossy().into()],
+            "needs 40 bytes of data but the file has 37",
+        ),
+        (
+            vec!["--input".into(), data("x_i64.npy")],
+            "unsupported dtype '<i8'",
+        ),
+        (
+            vec!["--input".into(), data("x_f32_big_endian.npy")],
+            "unsupported dtype '>f4'",
+        ),
+        (
+            vec!["--input".into(), data("x_f32_fortran.npy")],
+            "Fortran-order",
+        ),
+        (
+            vec![
+                "--input".into(),
+                x.clone(),
+                "--grad-output".into(),
+                data("gy_f32_4x6.npy"),
+            ],
+            "has shape [4, 6] but --input has shape [2, 3, 4]",
+        ),
+        (
+            vec![
+                "--input".into(),
+                data("x_f64_5.npy"),
+                "--grad-output".into(),
+                data("x_f64_scalar.npy"),
+            ],
+            "has shape [] but --input has shape [5]",
+        ),
+        (
+            vec![
+                "--input".into(),
+                x.clone(),
+                "--grad-output".into(),
+                data("missing.npy"),
+            ],
+            "cannot read",
+        ),
+    ];
+    for (extra, needle) in cases {
+        let mut args: Vec<&str> = vec!["eval", "relu"];
+        args.extend(extra.iter().map(String::as_str));
+        args.extend(["--output", out_s]);
+        fails_with(&args, needle);
+        assert!(!out.exists(), "{args:?} left an output file");
+    }
+    fails_with(&["eval", "relu", "--input", &x], "--output");
+    // An output path under a regular file cannot be created.
+    let blocked = garbage.join("sub/out.npy");
+    fails_with(
+        &[
+            "eval",
+            "relu",
+            "--input",
+            &x,
+            "--output",
+            blocked.to_str().unwrap(),
+        ],
+        "cannot create the directory",
+    );
+    // Nothing but the inputs the test made is in the directory: no temporary files either.
+    let mut names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["garbage.npy", "truncated.npy"]);
+}

@@ -4,7 +4,7 @@
 For every activation and several parameter settings, in float32 and float64, this writes inputs x (special
 values, each kink and its float neighbours, tails, a dense grid, random points), PyTorch's forward output y, a
 random upstream gradient gy, PyTorch's input gradient gx, and high-precision values of f(x) and gy·f'(x) computed
-with mpmath at 60 digits (rounded to float64).
+with mpmath at 60 digits or more (rounded to float64; exact rational math for the piecewise-linear ones).
 
 Run (from the repository root, in a venv outside the repo):
     python3 -m venv /tmp/torchenv && /tmp/torchenv/bin/pip install torch==2.15.0 numpy mpmath
@@ -99,20 +99,32 @@ def tanhshrink_f(x):
 def cases():
     out = []
 
-    def exact(spec, fn, kinks):
-        out.append(dict(spec=spec, fn=fn, kind="exact", kinks=kinks))
+    def exact(spec, fn, kinks, f, df, limits):
+        # Compared bit for bit with PyTorch; f and df (exact rational math in mpmath) measure PyTorch's own
+        # rounding, which nonlin shares.
+        out.append(dict(spec=spec, fn=fn, kind="exact", kinks=kinks, f=f, df=df, limits=limits))
 
     def smooth(spec, fn, f, df, limits, kinks=(0.0,)):
         out.append(dict(spec=spec, fn=fn, kind="smooth", kinks=list(kinks), f=f, df=df, limits=limits))
 
-    exact("relu", F.relu, [0.0])
-    exact("relu6", F.relu6, [0.0, 6.0])
+    one, zero = mp.mpf(1), mp.mpf(0)
+    exact("relu", F.relu, [0.0], lambda x: x if x > 0 else zero, lambda x: one if x > 0 else zero,
+          (0.0, INF, 0.0, 1.0))
+    exact("relu6", F.relu6, [0.0, 6.0], lambda x: min(max(x, zero), 6), lambda x: one if 0 < x < 6 else zero,
+          (0.0, 6.0, 0.0, 0.0))
     for s in (0.01, 0.2, -0.5):
-        exact(f"leaky_relu:negative_slope={s}", lambda x, s=s: F.leaky_relu(x, s), [0.0])
+        exact(f"leaky_relu:negative_slope={s}", lambda x, s=s: F.leaky_relu(x, s), [0.0],
+              lambda x, s=s: x if x > 0 else x * mp.mpf(s), lambda x, s=s: one if x > 0 else mp.mpf(s),
+              (-INF * s, INF, s, 1.0))
     for w in (0.25, -0.1):
-        exact(f"prelu:weight={w}", lambda x, w=w: F.prelu(x, torch.tensor([w], dtype=x.dtype)), [0.0])
+        exact(f"prelu:weight={w}", lambda x, w=w: F.prelu(x, torch.tensor([w], dtype=x.dtype)), [0.0],
+              lambda x, w=w: x if x > 0 else x * mp.mpf(w), lambda x, w=w: one if x > 0 else mp.mpf(w),
+              (-INF * w, INF, w, 1.0))
     for lo, up in ((1 / 8, 1 / 3), (0.1, 0.5)):
-        exact(f"rrelu:lower={lo!r},upper={up!r}", lambda x, lo=lo, up=up: F.rrelu(x, lo, up, training=False), [0.0])
+        m = (mp.mpf(lo) + mp.mpf(up)) / 2
+        exact(f"rrelu:lower={lo!r},upper={up!r}", lambda x, lo=lo, up=up: F.rrelu(x, lo, up, training=False), [0.0],
+              lambda x, m=m: x if x > 0 else x * m, lambda x, m=m: one if x > 0 else m,
+              (-INF, INF, float(m), 1.0))
     for a in (1.0, 0.5, 2.0):
         f, df = elu_ref(a)
         smooth(f"elu:alpha={a}", lambda x, a=a: F.elu(x, a), f, df, (-a, INF, 0.0, 1.0))
@@ -135,16 +147,26 @@ def cases():
     smooth("tanh", torch.tanh, mp.tanh, lambda x: mp.sech(x) ** 2, (-1.0, 1.0, 0.0, 0.0))
     smooth("logsigmoid", F.logsigmoid, lambda x: -mp.log1p(mp.exp(-x)), lambda x: sig(-x), (-INF, -0.0, 1.0, 0.0))
     for lo, hi in ((-1.0, 1.0), (-2.0, 3.0), (0.5, 0.5)):
-        exact(f"hardtanh:min_val={lo},max_val={hi}", lambda x, lo=lo, hi=hi: F.hardtanh(x, lo, hi), [lo, hi])
-    exact("hardsigmoid", F.hardsigmoid, [-3.0, 3.0])
-    exact("hardswish", F.hardswish, [-3.0, 0.0, 3.0])
+        exact(f"hardtanh:min_val={lo},max_val={hi}", lambda x, lo=lo, hi=hi: F.hardtanh(x, lo, hi), [lo, hi],
+              lambda x, lo=lo, hi=hi: min(max(x, mp.mpf(lo)), mp.mpf(hi)),
+              lambda x, lo=lo, hi=hi: one if lo < x < hi else zero, (lo, hi, 0.0, 0.0))
+    exact("hardsigmoid", F.hardsigmoid, [-3.0, 3.0], lambda x: min(max(x + 3, zero), 6) / 6,
+          lambda x: one / 6 if -3 < x < 3 else zero, (0.0, 1.0, 0.0, 0.0))
+    exact("hardswish", F.hardswish, [-3.0, 0.0, 3.0], lambda x: x * min(max(x + 3, zero), 6) / 6,
+          lambda x: zero if x <= -3 else (one if x >= 3 else x / 3 + one / 2), (-0.0, INF, 0.0, 1.0))
     for lam in (0.5, 1.5, 0.0):
-        exact(f"hardshrink:lambd={lam}", lambda x, lam=lam: F.hardshrink(x, lam), [-lam, lam])
+        exact(f"hardshrink:lambd={lam}", lambda x, lam=lam: F.hardshrink(x, lam), [-lam, lam],
+              lambda x, lam=lam: zero if -lam <= x <= lam else x, lambda x, lam=lam: zero if -lam <= x <= lam else one,
+              (-INF, INF, 1.0, 1.0))
     for lam in (0.5, 2.0, 0.0):
-        exact(f"softshrink:lambd={lam}", lambda x, lam=lam: F.softshrink(x, lam), [-lam, lam])
+        exact(f"softshrink:lambd={lam}", lambda x, lam=lam: F.softshrink(x, lam), [-lam, lam],
+              lambda x, lam=lam: x - lam if x > lam else (x + lam if x < -lam else zero),
+              lambda x, lam=lam: zero if -lam <= x <= lam else one, (-INF, INF, 1.0, 1.0))
     smooth("tanhshrink", F.tanhshrink, tanhshrink_f, lambda x: mp.tanh(x) ** 2, (-INF, INF, 1.0, 1.0))
     for th, v in ((0.5, -3.0), (0.0, 0.0), (-1.0, 2.0)):
-        exact(f"threshold:threshold={th},value={v}", lambda x, th=th, v=v: F.threshold(x, th, v), [th])
+        exact(f"threshold:threshold={th},value={v}", lambda x, th=th, v=v: F.threshold(x, th, v), [th],
+              lambda x, th=th, v=v: mp.mpf(v) if x <= th else x, lambda x, th=th: zero if x <= th else one,
+              (v, INF, 0.0, 1.0))
     return out
 
 
@@ -291,13 +313,10 @@ def main():
             yt = case["fn"](xt)
             yt.backward(torch.tensor(gy, dtype=tdtype))
             y, gx = yt.detach().numpy(), xt.grad.numpy()
-            if case["kind"] == "smooth":
-                refs = [reference(case, float(v)) for v in x]
-                ry = np.array([float(f) for f, _ in refs])
-                rgx = np.array([float(mp.mpf(float(g)) * d) if mp.isfinite(d) else float(g) * float(d)
-                                for (_, d), g in zip(refs, gy)])
-            else:
-                ry, rgx = y.astype(np.float64), gx.astype(np.float64)
+            refs = [reference(case, float(v)) for v in x]
+            ry = np.array([float(f) for f, _ in refs])
+            rgx = np.array([float(mp.mpf(float(g)) * d) if mp.isfinite(d) else float(g) * float(d)
+                            for (_, d), g in zip(refs, gy)])
             entry = {"spec": case["spec"], "dtype": "f32" if dtype is np.float32 else "f64", "kind": case["kind"],
                      "n": len(x), "offset": len(blob)}
             for arr in (x, y, gy, gx):

@@ -15,10 +15,7 @@ pub enum Dtype {
 }
 
 pub fn run(args: &EvalArgs) -> Result<(), String> {
-    let act: Activation = args
-        .spec
-        .parse()
-        .map_err(|e: nonlin::Error| e.to_string())?;
+    let act: Activation = args.spec.parse().map_err(|e: nonlin::Error| e.to_string())?;
     match (&args.input, &args.output) {
         (Some(input), Some(output)) => {
             let x = npy::read(input).map_err(|e| e.to_string())?;
@@ -57,16 +54,9 @@ pub fn run(args: &EvalArgs) -> Result<(), String> {
 /// f(x) (or f′(x)) for each number, formatted as Python prints floats (`0.5`, `-0.0`, `nan`, `inf`).
 fn numbers<T: Float>(act: &Activation, xs: &[T], derivative: bool) -> Result<Vec<String>, String> {
     let mut out = vec![T::ZERO; xs.len()];
-    if derivative {
-        act.backward(xs, &vec![T::ONE; xs.len()], &mut out)
-    } else {
-        act.forward(xs, &mut out)
-    }
-    .map_err(|e| e.to_string())?;
-    Ok(out
-        .iter()
-        .map(|&v| python_repr(v.to_f64(), T::DTYPE == "float32"))
-        .collect())
+    if derivative { act.backward(xs, &vec![T::ONE; xs.len()], &mut out) } else { act.forward(xs, &mut out) }
+        .map_err(|e| e.to_string())?;
+    Ok(out.iter().map(|&v| python_repr(v.to_f64(), T::DTYPE == "float32")).collect())
 }
 
 /// Shortest text that reads back to the same value in the value's own precision, spelled as Python spells it.
@@ -79,16 +69,10 @@ fn python_repr(v: f64, single: bool) -> String {
     }
     // `{:e}` gives the shortest round-trip digits; lay them out with Python's rule: positional for decimal
     // exponents in [-4, 16), otherwise `d.ddde±XX`.
-    let sci = if single {
-        format!("{:e}", v as f32)
-    } else {
-        format!("{v:e}")
-    };
+    let sci = if single { format!("{:e}", v as f32) } else { format!("{v:e}") };
     let (mantissa, exp) = sci.split_once('e').expect("LowerExp has an exponent");
     let exp: i32 = exp.parse().expect("integer exponent");
-    let (sign, mantissa) = mantissa
-        .strip_prefix('-')
-        .map_or(("", mantissa), |m| ("-", m));
+    let (sign, mantissa) = mantissa.strip_prefix('-').map_or(("", mantissa), |m| ("-", m));
     let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
     if (-4..16).contains(&exp) {
         if exp >= 0 {
@@ -101,16 +85,8 @@ fn python_repr(v: f64, single: bool) -> String {
         }
     } else {
         let (first, rest) = digits.split_at(1);
-        let rest = if rest.is_empty() {
-            String::new()
-        } else {
-            format!(".{rest}")
-        };
-        format!(
-            "{sign}{first}{rest}e{}{:02}",
-            if exp < 0 { '-' } else { '+' },
-            exp.abs()
-        )
+        let rest = if rest.is_empty() { String::new() } else { format!(".{rest}") };
+        format!("{sign}{first}{rest}e{}{:02}", if exp < 0 { '-' } else { '+' }, exp.abs())
     }
 }
 
@@ -138,10 +114,7 @@ fn apply(act: &Activation, x: &Array, gy: Option<&Array>) -> Result<Array, Strin
         (Data::F64(x), Some(Data::F64(g))) => Data::F64(backward(act, x, g).map_err(err)?),
         _ => unreachable!("dtypes checked above"),
     };
-    Ok(Array {
-        shape: x.shape.clone(),
-        data,
-    })
+    Ok(Array { shape: x.shape.clone(), data })
 }
 
 fn forward<T: Float>(act: &Activation, x: &[T]) -> Result<Vec<T>, nonlin::Error> {

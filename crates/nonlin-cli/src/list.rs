@@ -6,10 +6,7 @@ use serde_json::{Value, json};
 pub fn run(as_json: bool) -> Result<(), String> {
     if as_json {
         let all: Vec<Value> = CATALOGUE.iter().map(to_json).collect();
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&all).expect("JSON of plain values")
-        );
+        println!("{}", serde_json::to_string_pretty(&all).expect("JSON of plain values"));
     } else {
         print!("{}", text());
     }
@@ -27,16 +24,9 @@ fn default_text(d: ParamDefault) -> String {
 fn text() -> String {
     let mut out = String::new();
     for info in &CATALOGUE {
-        let params: Vec<String> = info
-            .params
-            .iter()
-            .map(|p| format!("{}={}", p.name, default_text(p.default)))
-            .collect();
-        let params = if params.is_empty() {
-            String::new()
-        } else {
-            format!("  {}", params.join(", "))
-        };
+        let params: Vec<String> =
+            info.params.iter().map(|p| format!("{}={}", p.name, default_text(p.default))).collect();
+        let params = if params.is_empty() { String::new() } else { format!("  {}", params.join(", ")) };
         out += &format!("{} (torch.nn.{}){params}\n", info.name, info.class);
         out += &format!("    f(x)  = {}\n", info.formula);
         out += &format!("    f'(x) = {}\n", info.derivative);

@@ -40,12 +40,7 @@ pub struct EvalArgs {
     /// Numbers to evaluate (instead of --input); one result per line.
     values: Vec<String>,
     /// Input array: a .npy file of float32 ('<f4') or float64 ('<f8'), any shape, C order.
-    #[arg(
-        long,
-        value_name = "X.npy",
-        requires = "output",
-        conflicts_with = "values"
-    )]
+    #[arg(long, value_name = "X.npy", requires = "output", conflicts_with = "values")]
     input: Option<PathBuf>,
     /// Where to write the result (same dtype and shape as the input); parent directories are created.
     #[arg(long, value_name = "Y.npy", requires = "input")]
@@ -72,16 +67,9 @@ fn main() -> ExitCode {
         Err(e) => {
             // clap's message is its first paragraph (it may continue on indented lines); keep it on one line.
             let text = e.render().to_string();
-            let paragraph: Vec<&str> = text
-                .lines()
-                .take_while(|l| !l.trim().is_empty())
-                .map(str::trim)
-                .collect();
+            let paragraph: Vec<&str> = text.lines().take_while(|l| !l.trim().is_empty()).map(str::trim).collect();
             let message = paragraph.join(" ");
-            eprintln!(
-                "nonlin: error: {} (see `nonlin --help`)",
-                message.trim_start_matches("error: ")
-            );
+            eprintln!("nonlin: error: {} (see `nonlin --help`)", message.trim_start_matches("error: "));
             return ExitCode::from(2);
         }
     };

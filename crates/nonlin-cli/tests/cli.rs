@@ -5,18 +5,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn nonlin(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_nonlin"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
+    Command::new(env!("CARGO_BIN_EXE_nonlin")).args(args).output().expect("the binary runs")
 }
 
 fn data(name: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data")
-        .join(name)
-        .to_string_lossy()
-        .into_owned()
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name).to_string_lossy().into_owned()
 }
 
 fn stdout(o: &Output) -> String {
@@ -27,20 +20,9 @@ fn stdout(o: &Output) -> String {
 fn fails_with(args: &[&str], needle: &str) {
     let o = nonlin(args);
     let err = String::from_utf8(o.stderr.clone()).unwrap();
-    assert_eq!(
-        o.status.code(),
-        Some(2),
-        "{args:?}: exit code (stderr: {err})"
-    );
-    assert_eq!(
-        err.lines().count(),
-        1,
-        "{args:?}: one line on stderr, got: {err}"
-    );
-    assert!(
-        err.contains(needle),
-        "{args:?}: '{err}' should mention '{needle}'"
-    );
+    assert_eq!(o.status.code(), Some(2), "{args:?}: exit code (stderr: {err})");
+    assert_eq!(err.lines().count(), 1, "{args:?}: one line on stderr, got: {err}");
+    assert!(err.contains(needle), "{args:?}: '{err}' should mention '{needle}'");
     assert!(!err.contains("panicked"), "{args:?} panicked");
     assert!(o.stdout.is_empty(), "{args:?}: nothing on stdout on error");
 }
@@ -53,23 +35,12 @@ fn read_npy(path: &Path) -> (String, String, Vec<u8>) {
     let header = std::str::from_utf8(&bytes[10..10 + len]).unwrap();
     assert_eq!((10 + len) % 64, 0, "header padded to 64 bytes");
     let descr = header.split("'descr': '").nth(1).unwrap()[..3].to_string();
-    let shape = header
-        .split("'shape': ")
-        .nth(1)
-        .unwrap()
-        .split(')')
-        .next()
-        .unwrap()
-        .to_string()
-        + ")";
+    let shape = header.split("'shape': ").nth(1).unwrap().split(')').next().unwrap().to_string() + ")";
     (descr, shape, bytes[10 + len..].to_vec())
 }
 
 fn f32s(bytes: &[u8]) -> Vec<f32> {
-    bytes
-        .chunks_exact(4)
-        .map(|c| f32::from_le_bytes(c.try_into().unwrap()))
-        .collect()
+    bytes.chunks_exact(4).map(|c| f32::from_le_bytes(c.try_into().unwrap())).collect()
 }
 
 #[test]
@@ -77,14 +48,7 @@ fn eval_numbers_prints_one_value_per_line() {
     let o = nonlin(&["eval", "relu", "1", "-2", "0.5", "-0.0", "nan"]);
     assert!(o.status.success());
     assert_eq!(stdout(&o), "1.0\n0.0\n0.5\n-0.0\nnan\n");
-    let o = nonlin(&[
-        "eval",
-        "leaky_relu:negative_slope=0.2",
-        "--derivative",
-        "0",
-        "-1",
-        "3",
-    ]);
+    let o = nonlin(&["eval", "leaky_relu:negative_slope=0.2", "--derivative", "0", "-1", "3"]);
     assert_eq!(stdout(&o), "0.2\n0.2\n1.0\n");
     // Class names and case-insensitive names work.
     let o = nonlin(&["eval", "LeakyReLU:negative_slope=0.5", "-4"]);
@@ -99,19 +63,12 @@ fn eval_numbers_prints_one_value_per_line() {
 #[test]
 fn eval_npy_matches_pytorch() {
     let dir = tempfile::tempdir().unwrap();
-    for (spec, name, exact) in [
-        ("relu6", "relu6", true),
-        ("leaky_relu:negative_slope=0.2", "leaky_relu_0.2", true),
-        ("gelu", "gelu", false),
-    ] {
+    for (spec, name, exact) in
+        [("relu6", "relu6", true), ("leaky_relu:negative_slope=0.2", "leaky_relu_0.2", true), ("gelu", "gelu", false)]
+    {
         for (grad, suffix) in [(false, "y"), (true, "gx")] {
             let out = dir.path().join(format!("nested/{name}_{suffix}.npy"));
-            let mut args = vec![
-                "eval",
-                spec,
-                "--input",
-                &*Box::leak(data("x_f32_2x3x4.npy").into_boxed_str()),
-            ];
+            let mut args = vec!["eval", spec, "--input", &*Box::leak(data("x_f32_2x3x4.npy").into_boxed_str())];
             let gy = data("gy_f32_2x3x4.npy");
             if grad {
                 args.extend(["--grad-output", Box::leak(gy.into_boxed_str())]);
@@ -119,11 +76,7 @@ fn eval_npy_matches_pytorch() {
             let out_s = out.to_string_lossy().into_owned();
             args.extend(["--output", &out_s]);
             let o = nonlin(&args);
-            assert!(
-                o.status.success(),
-                "{spec}: {}",
-                String::from_utf8_lossy(&o.stderr)
-            );
+            assert!(o.status.success(), "{spec}: {}", String::from_utf8_lossy(&o.stderr));
             let (descr, shape, ours) = read_npy(&out);
             assert_eq!((descr.as_str(), shape.as_str()), ("<f4", "(2, 3, 4)"));
             let (_, _, torch) = read_npy(Path::new(&data(&format!("torch_{name}_{suffix}.npy"))));
@@ -135,9 +88,7 @@ fn eval_npy_matches_pytorch() {
                 } else if exact {
                     a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan())
                 } else {
-                    (a.is_nan() && b.is_nan())
-                        || a == &b
-                        || (a - b).abs() <= 1e-5 + 1.3e-6 * b.abs()
+                    (a.is_nan() && b.is_nan()) || a == &b || (a - b).abs() <= 1e-5 + 1.3e-6 * b.abs()
                 };
                 assert!(ok, "{spec} {suffix}: nonlin {a} vs torch {b}");
             }
@@ -150,14 +101,7 @@ fn eval_npy_keeps_dtype_and_shape() {
     let dir = tempfile::tempdir().unwrap();
     for (input, shape) in [("x_f64_5.npy", "(5,)"), ("x_f64_scalar.npy", "()")] {
         let out = dir.path().join("y.npy");
-        let o = nonlin(&[
-            "eval",
-            "sigmoid",
-            "--input",
-            &data(input),
-            "--output",
-            out.to_str().unwrap(),
-        ]);
+        let o = nonlin(&["eval", "sigmoid", "--input", &data(input), "--output", out.to_str().unwrap()]);
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         let (descr, s, bytes) = read_npy(&out);
         assert_eq!((descr.as_str(), s.as_str()), ("<f8", shape));
@@ -199,11 +143,7 @@ fn list_shows_every_activation() {
         "tanhshrink",
         "threshold",
     ] {
-        assert!(
-            text.lines()
-                .any(|l| l.starts_with(&format!("{name} (torch.nn."))),
-            "{name} missing from list"
-        );
+        assert!(text.lines().any(|l| l.starts_with(&format!("{name} (torch.nn."))), "{name} missing from list");
     }
     assert!(text.contains("negative_slope=0.01"));
     let o = nonlin(&["list", "--json"]);
@@ -217,37 +157,22 @@ fn list_shows_every_activation() {
     let threshold = all.iter().find(|a| a["name"] == "threshold").unwrap();
     assert_eq!(threshold["parameters"][1]["required"], true);
     for a in all {
-        assert!(
-            !a["formula"].as_str().unwrap().is_empty()
-                && !a["derivative"].as_str().unwrap().is_empty()
-        );
+        assert!(!a["formula"].as_str().unwrap().is_empty() && !a["derivative"].as_str().unwrap().is_empty());
     }
 }
 
 #[test]
 fn bad_specs_and_numbers_fail_cleanly() {
     fails_with(&["eval", "swish", "1"], "unknown activation 'swish'");
-    fails_with(
-        &["eval", "leaky_relu:slope=0.1", "1"],
-        "no parameter 'slope'",
-    );
-    fails_with(
-        &["eval", "softshrink:lambd=-1", "1"],
-        "lambda must be greater or equal to 0",
-    );
-    fails_with(
-        &["eval", "hardtanh:min_val=3,max_val=1", "1"],
-        "min_val cannot be greater than max_val",
-    );
+    fails_with(&["eval", "leaky_relu:slope=0.1", "1"], "no parameter 'slope'");
+    fails_with(&["eval", "softshrink:lambd=-1", "1"], "lambda must be greater or equal to 0");
+    fails_with(&["eval", "hardtanh:min_val=3,max_val=1", "1"], "min_val cannot be greater than max_val");
     fails_with(&["eval", "celu:alpha=0", "1"], "alpha must not be 0");
     fails_with(&["eval", "threshold", "1"], "needs a value for 'threshold'");
     fails_with(&["eval", "elu:alpha=x", "1"], "is not a number");
     fails_with(&["eval", "relu", "one"], "'one' is not a number");
     fails_with(&["eval", "relu"], "nothing to evaluate");
-    fails_with(
-        &["eval", "relu", "--bogus"],
-        "unexpected argument '--bogus'",
-    );
+    fails_with(&["eval", "relu", "--bogus"], "unexpected argument '--bogus'");
     fails_with(&["frobnicate"], "unrecognized subcommand");
 }
 
@@ -269,53 +194,20 @@ fn bad_files_fail_cleanly_and_leave_nothing_behind() {
     let x = data("x_f32_2x3x4.npy");
     let cases: Vec<(Vec<String>, &str)> = vec![
         (vec!["--input".into(), data("missing.npy")], "cannot read"),
+        (vec!["--input".into(), garbage.to_string_lossy().into()], "is not a .npy file"),
+        (vec!["--input".into(), truncated.to_string_lossy().into()], "needs 40 bytes of data but the file has 37"),
+        (vec!["--input".into(), data("x_i64.npy")], "unsupported dtype '<i8'"),
+        (vec!["--input".into(), data("x_f32_big_endian.npy")], "unsupported dtype '>f4'"),
+        (vec!["--input".into(), data("x_f32_fortran.npy")], "Fortran-order"),
         (
-            vec!["--input".into(), garbage.to_string_lossy().into()],
-            "is not a .npy file",
-        ),
-        (
-            vec!["--input".into(), truncated.to_string_lossy().into()],
-            "needs 40 bytes of data but the file has 37",
-        ),
-        (
-            vec!["--input".into(), data("x_i64.npy")],
-            "unsupported dtype '<i8'",
-        ),
-        (
-            vec!["--input".into(), data("x_f32_big_endian.npy")],
-            "unsupported dtype '>f4'",
-        ),
-        (
-            vec!["--input".into(), data("x_f32_fortran.npy")],
-            "Fortran-order",
-        ),
-        (
-            vec![
-                "--input".into(),
-                x.clone(),
-                "--grad-output".into(),
-                data("gy_f32_4x6.npy"),
-            ],
+            vec!["--input".into(), x.clone(), "--grad-output".into(), data("gy_f32_4x6.npy")],
             "has shape [4, 6] but --input has shape [2, 3, 4]",
         ),
         (
-            vec![
-                "--input".into(),
-                data("x_f64_5.npy"),
-                "--grad-output".into(),
-                data("x_f64_scalar.npy"),
-            ],
+            vec!["--input".into(), data("x_f64_5.npy"), "--grad-output".into(), data("x_f64_scalar.npy")],
             "has shape [] but --input has shape [5]",
         ),
-        (
-            vec![
-                "--input".into(),
-                x.clone(),
-                "--grad-output".into(),
-                data("missing.npy"),
-            ],
-            "cannot read",
-        ),
+        (vec!["--input".into(), x.clone(), "--grad-output".into(), data("missing.npy")], "cannot read"),
     ];
     for (extra, needle) in cases {
         let mut args: Vec<&str> = vec!["eval", "relu"];
@@ -327,22 +219,9 @@ fn bad_files_fail_cleanly_and_leave_nothing_behind() {
     fails_with(&["eval", "relu", "--input", &x], "--output");
     // An output path under a regular file cannot be created.
     let blocked = garbage.join("sub/out.npy");
-    fails_with(
-        &[
-            "eval",
-            "relu",
-            "--input",
-            &x,
-            "--output",
-            blocked.to_str().unwrap(),
-        ],
-        "cannot create the directory",
-    );
+    fails_with(&["eval", "relu", "--input", &x, "--output", blocked.to_str().unwrap()], "cannot create the directory");
     // Nothing but the inputs the test made is in the directory: no temporary files either.
-    let mut names: Vec<_> = std::fs::read_dir(dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name())
-        .collect();
+    let mut names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
     names.sort();
     assert_eq!(names, ["garbage.npy", "truncated.npy"]);
 }

@@ -85,18 +85,9 @@ impl Activation {
     /// Checks the parameters as PyTorch does (and rejects NaN/inf where they have no meaning).
     pub fn validate(&self) -> Result<(), Error> {
         let name = self.name();
-        let bad = |requirement: String| {
-            Err(Error::InvalidParameter {
-                activation: name,
-                requirement,
-            })
-        };
+        let bad = |requirement: String| Err(Error::InvalidParameter { activation: name, requirement });
         let finite = |param: &str, v: f64| {
-            if v.is_finite() {
-                Ok(())
-            } else {
-                bad(format!("{param} must be finite, got {v}"))
-            }
+            if v.is_finite() { Ok(()) } else { bad(format!("{param} must be finite, got {v}")) }
         };
         match *self {
             Activation::LeakyRelu { negative_slope } => finite("negative_slope", negative_slope),
@@ -149,9 +140,7 @@ impl Activation {
             }
             Activation::Softshrink { lambd } => {
                 if lambd.is_nan() || lambd < 0.0 {
-                    return bad(format!(
-                        "lambda must be greater or equal to 0, but found to be {lambd}"
-                    ));
+                    return bad(format!("lambda must be greater or equal to 0, but found to be {lambd}"));
                 }
                 Ok(())
             }
@@ -200,20 +189,11 @@ impl Activation {
     ///
     /// It takes the input `x`, not the output: every derivative here is computed from `x`, which is more
     /// accurate than PyTorch's `y·(1 − y)`-style formulas in the tails.
-    pub fn backward<T: Float>(
-        &self,
-        x: &[T],
-        grad_output: &[T],
-        grad_input: &mut [T],
-    ) -> Result<(), Error> {
+    pub fn backward<T: Float>(&self, x: &[T], grad_output: &[T], grad_input: &mut [T]) -> Result<(), Error> {
         self.validate()?;
         check_len("grad_output", x.len(), grad_output.len())?;
         check_len("grad_input", x.len(), grad_input.len())?;
-        self.dispatch(Backward {
-            x,
-            g: grad_output,
-            gx: grad_input,
-        });
+        self.dispatch(Backward { x, g: grad_output, gx: grad_input });
         Ok(())
     }
 
@@ -234,42 +214,28 @@ impl Activation {
         match *self {
             Activation::Relu => v.visit(rectifiers::Relu),
             Activation::Relu6 => v.visit(hard::Hardtanh::new(0.0, 6.0)),
-            Activation::LeakyRelu { negative_slope } => {
-                v.visit(rectifiers::LeakyRelu::new(negative_slope))
-            }
+            Activation::LeakyRelu { negative_slope } => v.visit(rectifiers::LeakyRelu::new(negative_slope)),
             Activation::Prelu { weight } => v.visit(rectifiers::LeakyRelu::new(weight)),
-            Activation::Rrelu { lower, upper } => {
-                v.visit(rectifiers::LeakyRelu::new((lower + upper) / 2.0))
-            }
+            Activation::Rrelu { lower, upper } => v.visit(rectifiers::LeakyRelu::new((lower + upper) / 2.0)),
             Activation::Elu { alpha } => v.visit(exponential::Elu::plain(alpha)),
             Activation::Celu { alpha } => v.visit(exponential::Elu::celu(alpha)),
             Activation::Selu => v.visit(exponential::Elu::selu()),
-            Activation::Gelu {
-                approximate: GeluApproximate::None,
-            } => v.visit(gelu::GeluErf),
-            Activation::Gelu {
-                approximate: GeluApproximate::Tanh,
-            } => v.visit(gelu::GeluTanh),
+            Activation::Gelu { approximate: GeluApproximate::None } => v.visit(gelu::GeluErf),
+            Activation::Gelu { approximate: GeluApproximate::Tanh } => v.visit(gelu::GeluTanh),
             Activation::Silu => v.visit(sigmoid::Silu),
             Activation::Mish => v.visit(exponential::Mish),
-            Activation::Softplus { beta, threshold } => {
-                v.visit(exponential::Softplus::new(beta, threshold))
-            }
+            Activation::Softplus { beta, threshold } => v.visit(exponential::Softplus::new(beta, threshold)),
             Activation::Softsign => v.visit(sigmoid::Softsign),
             Activation::Sigmoid => v.visit(sigmoid::Sigmoid),
             Activation::Tanh => v.visit(sigmoid::Tanh),
             Activation::LogSigmoid => v.visit(sigmoid::LogSigmoid),
-            Activation::Hardtanh { min_val, max_val } => {
-                v.visit(hard::Hardtanh::new(min_val, max_val))
-            }
+            Activation::Hardtanh { min_val, max_val } => v.visit(hard::Hardtanh::new(min_val, max_val)),
             Activation::Hardsigmoid => v.visit(hard::Hardsigmoid),
             Activation::Hardswish => v.visit(hard::Hardswish),
             Activation::Hardshrink { lambd } => v.visit(hard::Hardshrink::new(lambd)),
             Activation::Softshrink { lambd } => v.visit(hard::Softshrink::new(lambd)),
             Activation::Tanhshrink => v.visit(sigmoid::Tanhshrink),
-            Activation::Threshold { threshold, value } => {
-                v.visit(rectifiers::Threshold::new(threshold, value))
-            }
+            Activation::Threshold { threshold, value } => v.visit(rectifiers::Threshold::new(threshold, value)),
         }
     }
 }

@@ -23,36 +23,20 @@ pub(crate) struct Elu {
 
 impl Elu {
     pub(crate) fn plain(alpha: f64) -> Self {
-        Elu {
-            neg: alpha,
-            scale: 1.0,
-            input_scale: 1.0,
-        }
+        Elu { neg: alpha, scale: 1.0, input_scale: 1.0 }
     }
     pub(crate) fn celu(alpha: f64) -> Self {
-        Elu {
-            neg: alpha,
-            scale: 1.0,
-            input_scale: 1.0 / alpha,
-        }
+        Elu { neg: alpha, scale: 1.0, input_scale: 1.0 / alpha }
     }
     pub(crate) fn selu() -> Self {
-        Elu {
-            neg: SELU_ALPHA * SELU_SCALE,
-            scale: SELU_SCALE,
-            input_scale: 1.0,
-        }
+        Elu { neg: SELU_ALPHA * SELU_SCALE, scale: SELU_SCALE, input_scale: 1.0 }
     }
 }
 
 impl Smooth for Elu {
     #[inline]
     fn f(&self, x: f64) -> f64 {
-        if x <= 0.0 {
-            self.neg * (x * self.input_scale).exp_m1()
-        } else {
-            x * self.scale
-        }
+        if x <= 0.0 { self.neg * (x * self.input_scale).exp_m1() } else { x * self.scale }
     }
     #[inline]
     fn df(&self, x: f64) -> f64 {
@@ -84,11 +68,7 @@ impl Smooth for Softplus {
     #[inline]
     fn f(&self, x: f64) -> f64 {
         let z = x * self.beta;
-        if z > self.threshold {
-            x
-        } else {
-            log1pexp(z) / self.beta
-        }
+        if z > self.threshold { x } else { log1pexp(z) / self.beta }
     }
     #[inline]
     fn df(&self, x: f64) -> f64 {

@@ -29,21 +29,13 @@ fn normal_cdf(x: f64) -> f64 {
     let delta = (-x).mul_add(FRAC_1_SQRT_2, -z) + -x * FRAC_1_SQRT_2_LO;
     let erfc = libm::erfc(z);
     let correction = delta * FRAC_2_SQRT_PI * (-z * z).exp();
-    0.5 * if correction.is_finite() {
-        erfc - correction
-    } else {
-        erfc
-    }
+    0.5 * if correction.is_finite() { erfc - correction } else { erfc }
 }
 
 impl Smooth for GeluErf {
     #[inline]
     fn f(&self, x: f64) -> f64 {
-        if x == f64::NEG_INFINITY {
-            -0.0
-        } else {
-            x * normal_cdf(x)
-        }
+        if x == f64::NEG_INFINITY { -0.0 } else { x * normal_cdf(x) }
     }
     #[inline]
     fn df(&self, x: f64) -> f64 {
@@ -67,11 +59,7 @@ fn gelu_tanh_u(x: f64) -> f64 {
 impl Smooth for GeluTanh {
     #[inline]
     fn f(&self, x: f64) -> f64 {
-        if x == f64::NEG_INFINITY {
-            -0.0
-        } else {
-            x * sigmoid(2.0 * gelu_tanh_u(x))
-        }
+        if x == f64::NEG_INFINITY { -0.0 } else { x * sigmoid(2.0 * gelu_tanh_u(x)) }
     }
     #[inline]
     fn df(&self, x: f64) -> f64 {
@@ -82,11 +70,8 @@ impl Smooth for GeluTanh {
         let s = sigmoid(2.0 * u);
         let s_s = s * sigmoid(-2.0 * u);
         // Once σσ underflows, `x·u′` may overflow: the product is 0, not NaN.
-        let tail = if s_s == 0.0 {
-            0.0
-        } else {
-            2.0 * s_s * x * SQRT_2_OVER_PI * (1.0 + 3.0 * GELU_TANH_KAPPA * x * x)
-        };
+        let tail =
+            if s_s == 0.0 { 0.0 } else { 2.0 * s_s * x * SQRT_2_OVER_PI * (1.0 + 3.0 * GELU_TANH_KAPPA * x * x) };
         s + tail
     }
 }

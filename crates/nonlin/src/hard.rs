@@ -28,10 +28,7 @@ pub(crate) struct Hardtanh<T> {
 
 impl<T: Float> Hardtanh<T> {
     pub(crate) fn new(min_val: f64, max_val: f64) -> Self {
-        Hardtanh {
-            min: T::from_f64(min_val),
-            max: T::from_f64(max_val),
-        }
+        Hardtanh { min: T::from_f64(min_val), max: T::from_f64(max_val) }
     }
 }
 
@@ -42,11 +39,7 @@ impl<T: Float> Kernel<T> for Hardtanh<T> {
     }
     #[inline(always)]
     fn backward(&self, x: T, g: T) -> T {
-        if x > self.min && x < self.max {
-            g
-        } else {
-            T::ZERO
-        }
+        if x > self.min && x < self.max { g } else { T::ZERO }
     }
 }
 
@@ -68,17 +61,16 @@ impl<T: Float> Kernel<T> for Hardsigmoid {
     }
     #[inline(always)]
     fn backward(&self, x: T, g: T) -> T {
-        if x > -three::<T>() && x < three() {
-            g * T::from_f64(1.0 / 6.0)
-        } else {
-            T::ZERO
-        }
+        if x > -three::<T>() && x < three() { g * T::from_f64(1.0 / 6.0) } else { T::ZERO }
     }
 }
 
-/// `x·clamp(x + 3, 0, 6) / 6`; −0.0 stays −0.0. At −∞ PyTorch's formula gives NaN (−∞·0); the limit is −0.0.
-/// Gradient: 0 for `x ≤ −3`, `g·(x/3 + 1/2)` on (−3, 3), `g` for `x ≥ 3`, NaN for NaN (PyTorch's vectorized
-/// path; its scalar tail loop gives `g`).
+/// `x·clamp(x + 3, 0, 6) / 6`, in PyTorch's operation order (bit-identical to PyTorch on finite results);
+/// −0.0 stays −0.0. Two places where PyTorch's formula fails are fixed: at −∞ it gives NaN (−∞·0), the limit is
+/// −0.0; for `x > f32::MAX/6` (or `f64::MAX/6`) `x·6` overflows to ∞, the value is `x`.
+/// Gradient: 0 for `x ≤ −3`, `g` for `x ≥ 3`, NaN for NaN (PyTorch's vectorized path; its scalar tail loop
+/// gives `g`), and on (−3, 3) `g·(2x + 3)/6` — PyTorch's `x/3 + 1/2` rounds `x/3` first and loses up to 57 ULPs
+/// near the zero at x = −1.5; `2x + 3` is exact there.
 #[derive(Clone, Copy)]
 pub(crate) struct Hardswish;
 
@@ -87,7 +79,9 @@ impl<T: Float> Kernel<T> for Hardswish {
     fn forward(&self, x: T) -> T {
         let y = x * clamp(x + three(), T::ZERO, six()) / six();
         if y.is_nan() && !x.is_nan() {
-            -T::ZERO
+            -T::ZERO // x = −∞
+        } else if x > three::<T>() && y.to_f64().is_infinite() {
+            x // x·6 overflowed
         } else {
             y
         }
@@ -99,7 +93,7 @@ impl<T: Float> Kernel<T> for Hardswish {
         } else if x >= three() {
             g
         } else {
-            g * (x / three() + T::from_f64(0.5))
+            T::from_f64(g.to_f64() * (2.0 * x.to_f64() + 3.0) / 6.0)
         }
     }
 }
@@ -113,28 +107,18 @@ pub(crate) struct Hardshrink<T> {
 
 impl<T: Float> Hardshrink<T> {
     pub(crate) fn new(lambd: f64) -> Self {
-        Hardshrink {
-            lambd: T::from_f64(lambd),
-        }
+        Hardshrink { lambd: T::from_f64(lambd) }
     }
 }
 
 impl<T: Float> Kernel<T> for Hardshrink<T> {
     #[inline(always)]
     fn forward(&self, x: T) -> T {
-        if x >= -self.lambd && x <= self.lambd {
-            T::ZERO
-        } else {
-            x
-        }
+        if x >= -self.lambd && x <= self.lambd { T::ZERO } else { x }
     }
     #[inline(always)]
     fn backward(&self, x: T, g: T) -> T {
-        if x < -self.lambd || x > self.lambd {
-            g
-        } else {
-            T::ZERO
-        }
+        if x < -self.lambd || x > self.lambd { g } else { T::ZERO }
     }
 }
 
@@ -148,9 +132,7 @@ pub(crate) struct Softshrink<T> {
 
 impl<T: Float> Softshrink<T> {
     pub(crate) fn new(lambd: f64) -> Self {
-        Softshrink {
-            lambd: T::from_f64(lambd),
-        }
+        Softshrink { lambd: T::from_f64(lambd) }
     }
 }
 
@@ -169,10 +151,6 @@ impl<T: Float> Kernel<T> for Softshrink<T> {
     }
     #[inline(always)]
     fn backward(&self, x: T, g: T) -> T {
-        if x < -self.lambd || x > self.lambd {
-            g
-        } else {
-            T::ZERO
-        }
+        if x < -self.lambd || x > self.lambd { g } else { T::ZERO }
     }
 }

@@ -20,20 +20,14 @@ struct Channels {
 
 impl Channels {
     fn of(shape: &[usize], weights: usize, len: usize) -> Result<Self, Error> {
-        let invalid = |requirement: String| Error::InvalidParameter {
-            activation: "prelu",
-            requirement,
-        };
+        let invalid = |requirement: String| Error::InvalidParameter { activation: "prelu", requirement };
         let elements: usize = shape.iter().product();
         check_len("input (by its shape)", elements, len)?;
         if weights == 0 {
             return Err(invalid("weight must have at least one element".into()));
         }
         if weights == 1 {
-            return Ok(Channels {
-                count: 1,
-                inner: len.max(1),
-            });
+            return Ok(Channels { count: 1, inner: len.max(1) });
         }
         // As PyTorch: the channel dimension is dim 1; inputs of fewer than 2 dims have one channel.
         let size = if shape.len() >= 2 { shape[1] } else { 1 };
@@ -42,10 +36,7 @@ impl Channels {
                 "mismatch of parameter numbers and input channel size: {weights} weights, channel size {size}"
             )));
         }
-        Ok(Channels {
-            count: weights,
-            inner: shape[2..].iter().product(),
-        })
+        Ok(Channels { count: weights, inner: shape[2..].iter().product() })
     }
 
     fn of_index(&self, i: usize) -> usize {

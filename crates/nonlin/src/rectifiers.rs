@@ -30,9 +30,7 @@ pub(crate) struct LeakyRelu<T> {
 
 impl<T: Float> LeakyRelu<T> {
     pub(crate) fn new(slope: f64) -> Self {
-        LeakyRelu {
-            slope: T::from_f64(slope),
-        }
+        LeakyRelu { slope: T::from_f64(slope) }
     }
     pub(crate) fn from_slope(slope: T) -> Self {
         LeakyRelu { slope }
@@ -60,10 +58,7 @@ pub(crate) struct Threshold<T> {
 
 impl<T: Float> Threshold<T> {
     pub(crate) fn new(threshold: f64, value: f64) -> Self {
-        Threshold {
-            threshold: T::from_f64(threshold),
-            value: T::from_f64(value),
-        }
+        Threshold { threshold: T::from_f64(threshold), value: T::from_f64(value) }
     }
 }
 

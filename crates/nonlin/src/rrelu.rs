@@ -43,11 +43,7 @@ pub fn forward_train<T: Float>(
 }
 
 /// Training-mode gradient: `grad_input = grad_output·noise`.
-pub fn backward_train<T: Float>(
-    noise: &[T],
-    grad_output: &[T],
-    grad_input: &mut [T],
-) -> Result<(), Error> {
+pub fn backward_train<T: Float>(noise: &[T], grad_output: &[T], grad_input: &mut [T]) -> Result<(), Error> {
     check_len("grad_output", noise.len(), grad_output.len())?;
     check_len("grad_input", noise.len(), grad_input.len())?;
     for ((gx, &n), &g) in grad_input.iter_mut().zip(noise).zip(grad_output) {

@@ -121,10 +121,7 @@ impl Smooth for Tanhshrink {
     fn f(&self, x: f64) -> f64 {
         if x.abs() < TANHSHRINK_SERIES {
             let x2 = x * x;
-            let poly = TANHSHRINK_TAYLOR
-                .iter()
-                .rev()
-                .fold(0.0, |acc, &c| acc * x2 + c);
+            let poly = TANHSHRINK_TAYLOR.iter().rev().fold(0.0, |acc, &c| acc * x2 + c);
             // `+ 0.0` turns the −0.0 of a zero input into +0.0, as `x − tanh x` does.
             x * x2 * poly + 0.0
         } else {
@@ -145,11 +142,7 @@ pub(crate) struct Softsign;
 impl Smooth for Softsign {
     #[inline]
     fn f(&self, x: f64) -> f64 {
-        if x.is_infinite() {
-            x.signum()
-        } else {
-            x / (1.0 + x.abs())
-        }
+        if x.is_infinite() { x.signum() } else { x / (1.0 + x.abs()) }
     }
     #[inline]
     fn df(&self, x: f64) -> f64 {

@@ -43,21 +43,12 @@ pub struct Info {
 }
 
 const fn num(name: &'static str, v: f64) -> Param {
-    Param {
-        name,
-        default: Default::Number(v),
-    }
+    Param { name, default: Default::Number(v) }
 }
 
 /// Every activation nonlin provides, in `torch.nn`'s documentation order.
 pub const CATALOGUE: [Info; 23] = [
-    Info {
-        name: "relu",
-        class: "ReLU",
-        params: &[],
-        formula: "max(0, x)",
-        derivative: "x > 0 ? 1 : 0 (0 at x = 0)",
-    },
+    Info { name: "relu", class: "ReLU", params: &[], formula: "max(0, x)", derivative: "x > 0 ? 1 : 0 (0 at x = 0)" },
     Info {
         name: "relu6",
         class: "ReLU6",
@@ -110,20 +101,11 @@ pub const CATALOGUE: [Info; 23] = [
     Info {
         name: "gelu",
         class: "GELU",
-        params: &[Param {
-            name: "approximate",
-            default: Default::Choice("none"),
-        }],
+        params: &[Param { name: "approximate", default: Default::Choice("none") }],
         formula: "none: x·Φ(x) = x·erfc(−x/√2)/2; tanh: x/2·(1 + tanh(√(2/π)·(x + 0.044715·x³)))",
         derivative: "none: Φ(x) + x·φ(x); tanh: derivative of the tanh formula",
     },
-    Info {
-        name: "silu",
-        class: "SiLU",
-        params: &[],
-        formula: "x·σ(x)",
-        derivative: "σ(x)·(1 + x·(1 − σ(x)))",
-    },
+    Info { name: "silu", class: "SiLU", params: &[], formula: "x·σ(x)", derivative: "σ(x)·(1 + x·(1 − σ(x)))" },
     Info {
         name: "mish",
         class: "Mish",
@@ -138,13 +120,7 @@ pub const CATALOGUE: [Info; 23] = [
         formula: "beta·x > threshold ? x : ln(1 + e^(beta·x))/beta",
         derivative: "beta·x > threshold ? 1 : σ(beta·x)",
     },
-    Info {
-        name: "softsign",
-        class: "Softsign",
-        params: &[],
-        formula: "x/(1 + |x|)",
-        derivative: "1/(1 + |x|)²",
-    },
+    Info { name: "softsign", class: "Softsign", params: &[], formula: "x/(1 + |x|)", derivative: "1/(1 + |x|)²" },
     Info {
         name: "sigmoid",
         class: "Sigmoid",
@@ -152,13 +128,7 @@ pub const CATALOGUE: [Info; 23] = [
         formula: "σ(x) = 1/(1 + e^(−x))",
         derivative: "σ(x)·(1 − σ(x))",
     },
-    Info {
-        name: "tanh",
-        class: "Tanh",
-        params: &[],
-        formula: "tanh(x)",
-        derivative: "1 − tanh²(x)",
-    },
+    Info { name: "tanh", class: "Tanh", params: &[], formula: "tanh(x)", derivative: "1 − tanh²(x)" },
     Info {
         name: "logsigmoid",
         class: "LogSigmoid",
@@ -201,25 +171,13 @@ pub const CATALOGUE: [Info; 23] = [
         formula: "x > lambd ? x − lambd : x < −lambd ? x + lambd : 0",
         derivative: "|x| > lambd ? 1 : 0 (0 at ±lambd)",
     },
-    Info {
-        name: "tanhshrink",
-        class: "Tanhshrink",
-        params: &[],
-        formula: "x − tanh(x)",
-        derivative: "tanh²(x)",
-    },
+    Info { name: "tanhshrink", class: "Tanhshrink", params: &[], formula: "x − tanh(x)", derivative: "tanh²(x)" },
     Info {
         name: "threshold",
         class: "Threshold",
         params: &[
-            Param {
-                name: "threshold",
-                default: Default::Required,
-            },
-            Param {
-                name: "value",
-                default: Default::Required,
-            },
+            Param { name: "threshold", default: Default::Required },
+            Param { name: "value", default: Default::Required },
         ],
         formula: "x > threshold ? x : value",
         derivative: "x > threshold ? 1 : 0 (0 at the threshold)",
@@ -230,9 +188,7 @@ impl Info {
     /// Finds an activation by its `torch.nn.functional` name or its `torch.nn` class name, ignoring case.
     pub fn find(name: &str) -> Option<&'static Info> {
         let name = name.trim();
-        CATALOGUE
-            .iter()
-            .find(|i| i.name.eq_ignore_ascii_case(name) || i.class.eq_ignore_ascii_case(name))
+        CATALOGUE.iter().find(|i| i.name.eq_ignore_ascii_case(name) || i.class.eq_ignore_ascii_case(name))
     }
 
     fn position(&self, param: &str) -> Option<usize> {
@@ -248,26 +204,15 @@ enum Value {
 }
 
 fn parse_value(info: &Info, param: &Param, text: &str) -> Result<Value, Error> {
-    let bad = |expected| Error::BadValue {
-        activation: info.name,
-        parameter: param.name,
-        value: text.to_string(),
-        expected,
-    };
+    let bad =
+        |expected| Error::BadValue { activation: info.name, parameter: param.name, value: text.to_string(), expected };
     match param.default {
-        Default::Choice(_) => match text
-            .trim_matches(|c| c == '\'' || c == '"')
-            .to_ascii_lowercase()
-            .as_str()
-        {
+        Default::Choice(_) => match text.trim_matches(|c| c == '\'' || c == '"').to_ascii_lowercase().as_str() {
             "none" => Ok(Value::Choice(GeluApproximate::None)),
             "tanh" => Ok(Value::Choice(GeluApproximate::Tanh)),
             _ => Err(bad("'none' or 'tanh'")),
         },
-        Default::Number(_) | Default::Required => text
-            .parse::<f64>()
-            .map(Value::Number)
-            .map_err(|_| bad("a number")),
+        Default::Number(_) | Default::Required => text.parse::<f64>().map(Value::Number).map_err(|_| bad("a number")),
     }
 }
 
@@ -276,10 +221,7 @@ impl FromStr for Activation {
 
     /// Parses `name[:key=value[,key=value]…]`; see [`CATALOGUE`] for names and keys. The result is validated.
     fn from_str(spec: &str) -> Result<Self, Error> {
-        let malformed = |reason| Error::MalformedSpec {
-            spec: spec.to_string(),
-            reason,
-        };
+        let malformed = |reason| Error::MalformedSpec { spec: spec.to_string(), reason };
         let (name, args) = match spec.split_once(':') {
             Some((name, args)) => (name, Some(args)),
             None => (spec, None),
@@ -287,14 +229,10 @@ impl FromStr for Activation {
         if name.trim().is_empty() {
             return Err(malformed("the activation name is empty"));
         }
-        let info = Info::find(name).ok_or_else(|| Error::UnknownActivation {
-            name: name.trim().to_string(),
-        })?;
+        let info = Info::find(name).ok_or_else(|| Error::UnknownActivation { name: name.trim().to_string() })?;
         let mut given: Vec<Option<Value>> = vec![None; info.params.len()];
         for pair in args.into_iter().flat_map(|a| a.split(',')) {
-            let (key, text) = pair
-                .split_once('=')
-                .ok_or_else(|| malformed("parameters are written key=value"))?;
+            let (key, text) = pair.split_once('=').ok_or_else(|| malformed("parameters are written key=value"))?;
             let key = key.trim();
             let i = info.position(key).ok_or_else(|| Error::UnknownParameter {
                 activation: info.name,
@@ -313,10 +251,7 @@ impl FromStr for Activation {
                 (None, Default::Number(d)) => Value::Number(d),
                 (None, Default::Choice(_)) => Value::Choice(GeluApproximate::None),
                 (None, Default::Required) => {
-                    return Err(Error::MissingParameter {
-                        activation: info.name,
-                        parameter: param.name,
-                    });
+                    return Err(Error::MissingParameter { activation: info.name, parameter: param.name });
                 }
             });
         }
@@ -350,14 +285,9 @@ fn build(name: &str, v: &[Value]) -> Activation {
     match name {
         "relu" => Activation::Relu,
         "relu6" => Activation::Relu6,
-        "leaky_relu" => Activation::LeakyRelu {
-            negative_slope: n(0),
-        },
+        "leaky_relu" => Activation::LeakyRelu { negative_slope: n(0) },
         "prelu" => Activation::Prelu { weight: n(0) },
-        "rrelu" => Activation::Rrelu {
-            lower: n(0),
-            upper: n(1),
-        },
+        "rrelu" => Activation::Rrelu { lower: n(0), upper: n(1) },
         "elu" => Activation::Elu { alpha: n(0) },
         "celu" => Activation::Celu { alpha: n(0) },
         "selu" => Activation::Selu,
@@ -367,27 +297,18 @@ fn build(name: &str, v: &[Value]) -> Activation {
         },
         "silu" => Activation::Silu,
         "mish" => Activation::Mish,
-        "softplus" => Activation::Softplus {
-            beta: n(0),
-            threshold: n(1),
-        },
+        "softplus" => Activation::Softplus { beta: n(0), threshold: n(1) },
         "softsign" => Activation::Softsign,
         "sigmoid" => Activation::Sigmoid,
         "tanh" => Activation::Tanh,
         "logsigmoid" => Activation::LogSigmoid,
-        "hardtanh" => Activation::Hardtanh {
-            min_val: n(0),
-            max_val: n(1),
-        },
+        "hardtanh" => Activation::Hardtanh { min_val: n(0), max_val: n(1) },
         "hardsigmoid" => Activation::Hardsigmoid,
         "hardswish" => Activation::Hardswish,
         "hardshrink" => Activation::Hardshrink { lambd: n(0) },
         "softshrink" => Activation::Softshrink { lambd: n(0) },
         "tanhshrink" => Activation::Tanhshrink,
-        "threshold" => Activation::Threshold {
-            threshold: n(0),
-            value: n(1),
-        },
+        "threshold" => Activation::Threshold { threshold: n(0), value: n(1) },
         _ => unreachable!("every catalogue name is built"),
     }
 }

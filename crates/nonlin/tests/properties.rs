@@ -53,10 +53,9 @@ fn all_specs() -> Vec<&'static str> {
 /// Points where the derivative jumps (or the branch switches), for finite-difference checks to stay away from.
 fn kinks(a: &Activation) -> Vec<f64> {
     match *a {
-        Activation::Relu
-        | Activation::LeakyRelu { .. }
-        | Activation::Prelu { .. }
-        | Activation::Rrelu { .. } => vec![0.0],
+        Activation::Relu | Activation::LeakyRelu { .. } | Activation::Prelu { .. } | Activation::Rrelu { .. } => {
+            vec![0.0]
+        }
         Activation::Elu { .. } | Activation::Celu { .. } | Activation::Selu => vec![0.0],
         Activation::Relu6 => vec![0.0, 6.0],
         Activation::Hardtanh { min_val, max_val } => vec![min_val, max_val],
@@ -71,20 +70,12 @@ fn kinks(a: &Activation) -> Vec<f64> {
 #[test]
 fn catalogue_specs_all_parse_and_round_trip() {
     for info in CATALOGUE {
-        let spec = if info.name == "threshold" {
-            "threshold:threshold=0.5,value=-1"
-        } else {
-            info.name
-        };
+        let spec = if info.name == "threshold" { "threshold:threshold=0.5,value=-1" } else { info.name };
         let a = act(spec);
         let again: Activation = a.to_string().parse().unwrap();
         assert_eq!(a, again, "{spec} → {a} did not round-trip");
         let by_class: Activation = spec.replacen(info.name, info.class, 1).parse().unwrap();
-        assert_eq!(
-            a, by_class,
-            "class name {} parses to the same activation",
-            info.class
-        );
+        assert_eq!(a, by_class, "class name {} parses to the same activation", info.class);
     }
 }
 

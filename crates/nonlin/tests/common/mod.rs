@@ -13,9 +13,9 @@ pub struct Case<T> {
     pub y: Vec<T>,
     pub gy: Vec<T>,
     pub gx: Vec<T>,
-    /// mpmath `f(x)` rounded to f64 (PyTorch's `y` for exact cases).
+    /// mpmath `f(x)` rounded to f64 (the limit at ±inf, NaN at NaN).
     pub ref_y: Vec<f64>,
-    /// mpmath `gy·f′(x)` rounded to f64 (PyTorch's `gx` for exact cases).
+    /// mpmath `gy·f′(x)` rounded to f64.
     pub ref_gx: Vec<f64>,
 }
 
@@ -54,10 +54,8 @@ fn data_dir() -> &'static Path {
 
 /// Every case of element type `T`, in file order.
 pub fn load<T: Elem>() -> Vec<Case<T>> {
-    let manifest: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(data_dir().join("torch_vectors.json")).unwrap(),
-    )
-    .unwrap();
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(data_dir().join("torch_vectors.json")).unwrap()).unwrap();
     let blob = std::fs::read(data_dir().join("torch_vectors.bin")).unwrap();
     let mut out = Vec::new();
     for c in manifest["cases"].as_array().unwrap() {
@@ -72,12 +70,7 @@ pub fn load<T: Elem>() -> Vec<Case<T>> {
             s
         };
         let arr = |s: &[u8]| s.chunks_exact(T::SIZE).map(T::read).collect::<Vec<T>>();
-        let (x, y, gy, gx) = (
-            arr(take(T::SIZE)),
-            arr(take(T::SIZE)),
-            arr(take(T::SIZE)),
-            arr(take(T::SIZE)),
-        );
+        let (x, y, gy, gx) = (arr(take(T::SIZE)), arr(take(T::SIZE)), arr(take(T::SIZE)), arr(take(T::SIZE)));
         let f64s = |s: &[u8]| s.chunks_exact(8).map(f64::read).collect::<Vec<f64>>();
         let (ref_y, ref_gx) = (f64s(take(8)), f64s(take(8)));
         out.push(Case {
@@ -91,21 +84,13 @@ pub fn load<T: Elem>() -> Vec<Case<T>> {
             ref_gx,
         });
     }
-    assert!(
-        !out.is_empty(),
-        "no {} cases in the reference vectors",
-        T::TAG
-    );
+    assert!(!out.is_empty(), "no {} cases in the reference vectors", T::TAG);
     out
 }
 
 /// `torch.testing.assert_close`'s default tolerances for the dtype: (rtol, atol).
 pub fn tolerances<T: Elem>() -> (f64, f64) {
-    if T::SIZE == 4 {
-        (1.3e-6, 1e-5)
-    } else {
-        (1e-7, 1e-7)
-    }
+    if T::SIZE == 4 { (1.3e-6, 1e-5) } else { (1e-7, 1e-7) }
 }
 
 /// `assert_close`'s rule: equal (NaN equal to NaN, same-signed infinities) or `|a − b| ≤ atol + rtol·|b|`.
@@ -124,21 +109,13 @@ pub fn close(a: f64, b: f64, rtol: f64, atol: f64) -> bool {
 /// infinite result is exact there.
 pub fn ulps_f32(got: f32, reference: f64) -> f64 {
     if got.is_nan() || reference.is_nan() {
-        return if got.is_nan() && reference.is_nan() {
-            0.0
-        } else {
-            f64::INFINITY
-        };
+        return if got.is_nan() && reference.is_nan() { 0.0 } else { f64::INFINITY };
     }
     let rounded = reference as f32;
     if rounded.is_infinite() || got.is_infinite() {
         return if got == rounded { 0.0 } else { f64::INFINITY };
     }
-    let lo = if (rounded as f64) <= reference {
-        rounded
-    } else {
-        rounded.next_down()
-    };
+    let lo = if (rounded as f64) <= reference { rounded } else { rounded.next_down() };
     let spacing = lo.next_up() as f64 - lo as f64;
     (got as f64 - reference).abs() / spacing
 }
@@ -146,11 +123,7 @@ pub fn ulps_f32(got: f32, reference: f64) -> f64 {
 /// Error of an `f64` result against a reference (itself rounded to f64), in f64 spacings at the reference.
 pub fn ulps_f64(got: f64, reference: f64) -> f64 {
     if got.is_nan() || reference.is_nan() {
-        return if got.is_nan() && reference.is_nan() {
-            0.0
-        } else {
-            f64::INFINITY
-        };
+        return if got.is_nan() && reference.is_nan() { 0.0 } else { f64::INFINITY };
     }
     if reference.is_infinite() || got.is_infinite() {
         return if got == reference { 0.0 } else { f64::INFINITY };

@@ -25,6 +25,13 @@ enum Command {
     /// `gelu:approximate=tanh`, `softplus:beta=2,threshold=5`. `nonlin list` shows them all.
     #[command(allow_negative_numbers = true)]
     Eval(EvalArgs),
+    /// Run the tutorial's program (nn.Linear(10, 5), nn.ReLU(), torch.randn(1, 10)) and print exactly what
+    /// PyTorch prints for the same seed, then the same output through LeakyReLU.
+    Demo {
+        /// The seed given to manual_seed.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+    },
     /// List every activation: name, PyTorch class, parameters, formula and derivative.
     List {
         /// Print JSON instead of text.
@@ -76,6 +83,9 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Eval(args) => eval::run(&args),
         Command::List { json } => list::run(json),
+        Command::Demo { seed } => {
+            nonlin_nn::demo::tutorial(seed).map(|text| print!("{text}")).map_err(|e| e.to_string())
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

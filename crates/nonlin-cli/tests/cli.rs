@@ -225,3 +225,17 @@ fn bad_files_fail_cleanly_and_leave_nothing_behind() {
     names.sort();
     assert_eq!(names, ["garbage.npy", "truncated.npy"]);
 }
+
+#[test]
+fn demo_prints_pytorch_text() {
+    let o = nonlin(&["demo"]);
+    assert!(o.status.success());
+    let text = stdout(&o);
+    // Seed 0, as PyTorch 2.15 prints it (the full text for ten seeds is checked in nonlin-nn's parity tests).
+    assert!(text.contains("tensor([[-0.4349,  0.5173,  0.2658, -1.5306,  0.7478]],\n       grad_fn=<AddmmBackward0>)"));
+    assert!(text.contains("tensor([[0.0000, 0.5173, 0.2658, 0.0000, 0.7478]], grad_fn=<ReluBackward0>)"));
+    let o = nonlin(&["demo", "--seed", "42"]);
+    assert!(o.status.success() && stdout(&o).starts_with("# torch.manual_seed(42)"));
+    fails_with(&["demo", "--seed", "-1"], "unexpected argument '-1'");
+    fails_with(&["demo", "--seed", "x"], "invalid value 'x' for '--seed <SEED>'");
+}

@@ -2,6 +2,9 @@
 
 /// `f32` or `f64`, with the matrix product the tensor layer needs.
 pub trait Element: nonlin::Float {
+    /// `self·a + b` with one rounding.
+    fn mul_add(self, a: Self, b: Self) -> Self;
+
     /// `c = alpha·a·b + beta·c` for row-major `a` (m×k), `b` (k×n), `c` (m×n), with explicit strides so that
     /// transposed operands need no copy.
     #[allow(clippy::too_many_arguments)]
@@ -21,6 +24,10 @@ pub trait Element: nonlin::Float {
 macro_rules! gemm_impl {
     ($t:ty, $f:path) => {
         impl Element for $t {
+            fn mul_add(self, a: Self, b: Self) -> Self {
+                <$t>::mul_add(self, a, b)
+            }
+
             fn gemm(
                 m: usize,
                 k: usize,

@@ -16,6 +16,7 @@
 //! # Ok::<(), nonlin_nn::Error>(())
 //! ```
 
+pub mod demo;
 mod element;
 mod error;
 pub mod init;

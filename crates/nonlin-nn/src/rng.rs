@@ -11,7 +11,7 @@
 
 use std::sync::{Mutex, MutexGuard, OnceLock};
 
-use nonlin::Float;
+use crate::element::Element;
 
 const N: usize = 624;
 const M: usize = 397;
@@ -106,14 +106,14 @@ impl Generator {
     }
 
     /// One sample of `uniform_real_distribution<T>(from, to)`: 24 bits for f32, 53 for f64, then
-    /// `x·(to − from) + from` in `T`.
-    pub fn uniform<T: Float>(&mut self, from: T, to: T) -> T {
+    /// `x·(to − from) + from` in `T` — fused, as PyTorch's x86-64 build compiles it.
+    pub fn uniform<T: Element>(&mut self, from: T, to: T) -> T {
         let x = if T::DTYPE == "float32" {
             T::from_f64(((self.random() & 0x00ff_ffff) as f32 * (1.0 / 16_777_216.0)) as f64)
         } else {
             T::from_f64((self.random64() & ((1u64 << 53) - 1)) as f64 * (1.0 / 9_007_199_254_740_992.0))
         };
-        x * (to - from) + from
+        x.mul_add(to - from, from)
     }
 
     /// One sample of `normal_distribution<double>(mean, std)`, cast by the caller.
@@ -130,7 +130,7 @@ impl Generator {
     }
 
     /// Fills `out` like `tensor.uniform_(from, to)`, including PyTorch's clamp of a value that rounded up to `to`.
-    pub fn fill_uniform<T: Float>(&mut self, out: &mut [T], from: f64, to: f64) {
+    pub fn fill_uniform<T: Element>(&mut self, out: &mut [T], from: f64, to: f64) {
         let (f, t) = (T::from_f64(from), T::from_f64(to));
         for v in out {
             let u = self.uniform(f, t);
@@ -139,7 +139,7 @@ impl Generator {
     }
 
     /// Fills `out` like `tensor.normal_(mean, std)` (and `torch.randn` for mean 0, std 1).
-    pub fn fill_normal<T: Float>(&mut self, out: &mut [T], mean: f64, std: f64) {
+    pub fn fill_normal<T: Element>(&mut self, out: &mut [T], mean: f64, std: f64) {
         let n = out.len();
         if n < 16 {
             for v in out {
@@ -162,7 +162,7 @@ impl Generator {
             fill16(&mut out[i..i + 16]);
             i += 16;
         }
-        if n % 16 != 0 {
+        if !n.is_multiple_of(16) {
             let tail = &mut out[n - 16..];
             for v in tail.iter_mut() {
                 *v = self.uniform(T::ZERO, T::ONE);
@@ -173,7 +173,7 @@ impl Generator {
 }
 
 /// `NormalFill16<double>`: scalar Box–Muller on 8 pairs, `u1 = 1 − data[j]`, `u2 = data[j + 8]`.
-fn normal_fill_16_f64<T: Float>(data: &mut [T], mean: f64, std: f64) {
+fn normal_fill_16_f64<T: Element>(data: &mut [T], mean: f64, std: f64) {
     for j in 0..8 {
         let u1 = 1.0 - data[j].to_f64();
         let u2 = data[j + 8].to_f64();
@@ -186,7 +186,7 @@ fn normal_fill_16_f64<T: Float>(data: &mut [T], mean: f64, std: f64) {
 
 /// `NormalFill16<float, AVX2>`, one lane at a time: `radius = sqrt(−2·log256_ps(1 − u))`, `θ = 2π·u2`,
 /// `sincos256_ps(θ)`, then `fmadd(radius·cos θ, std, mean)`.
-fn normal_fill_16_f32<T: Float>(data: &mut [T], mean: f32, std: f32) {
+fn normal_fill_16_f32<T: Element>(data: &mut [T], mean: f32, std: f32) {
     let two_pi = (2.0 * std::f64::consts::PI) as f32;
     for j in 0..8 {
         let u1 = 1.0f32 - data[j].to_f64() as f32;
@@ -201,7 +201,9 @@ fn normal_fill_16_f32<T: Float>(data: &mut [T], mean: f32, std: f32) {
 
 /// Scalar transcriptions of `log256_ps` and `sincos256_ps` from ATen's `avx_mathfun.h` (zlib licence,
 /// © 2012 Giovanni Garberoglio, after Julien Pommier's `sse_mathfun.h`, after Cephes): same constants, same
-/// operations in the same order, no fused multiply-adds — so the same bits.
+/// operations in the same order, no fused multiply-adds — so the same bits. The literals are kept exactly as
+/// written there (they round to the f32 constants the C code uses).
+#[allow(clippy::excessive_precision, clippy::approx_constant)]
 mod cephes {
     const SQRTHF: f32 = 0.707_106_781_186_547_524;
     const LOG_P: [f32; 9] = [
@@ -236,8 +238,8 @@ mod cephes {
         for &p in &LOG_P[1..] {
             y = y * x + p;
         }
-        y = y * x;
-        y = y * z;
+        y *= x;
+        y *= z;
         y += e * LOG_Q1;
         y -= z * 0.5;
         x += y;
@@ -271,15 +273,15 @@ mod cephes {
         let mut c = COSCOF[0];
         c = c * z + COSCOF[1];
         c = c * z + COSCOF[2];
-        c = c * z;
-        c = c * z;
+        c *= z;
+        c *= z;
         c -= z * 0.5;
         c += 1.0;
         let mut s = SINCOF[0];
         s = s * z + SINCOF[1];
         s = s * z + SINCOF[2];
-        s = s * z;
-        s = s * x;
+        s *= z;
+        s *= x;
         s += x;
         let (sin, cos) = if poly_mask { (s, c) } else { (c, s) };
         (f32::from_bits(sin.to_bits() ^ sign_sin), f32::from_bits(cos.to_bits() ^ sign_cos))

@@ -36,12 +36,14 @@ struct Inner<T: Element> {
     grad_fn: Option<GradFn<T>>,
 }
 
-/// The backward of one operation: its PyTorch name, its inputs, and a function from the output's gradient to
-/// each input's gradient (`None` for inputs that need none).
+/// From the gradient of an operation's output to the gradient of each input (`None` where none is needed).
+type BackwardFn<T> = Box<dyn Fn(&[T]) -> Vec<Option<Vec<T>>>>;
+
+/// The backward of one operation: its PyTorch name, its inputs, and its [`BackwardFn`].
 pub struct GradFn<T: Element> {
     name: &'static str,
     inputs: Vec<Tensor<T>>,
-    backward: Box<dyn Fn(&[T]) -> Vec<Option<Vec<T>>>>,
+    backward: BackwardFn<T>,
 }
 
 impl<T: Element> GradFn<T> {

@@ -7,13 +7,16 @@ use super::{Tensor, numel};
 use crate::Error;
 use crate::element::Element;
 
-/// An elementwise binary op with broadcasting: values, output shape, and each input's offsets.
+/// The result of an elementwise binary op with broadcasting: values, output shape, and each input's offset for
+/// every output element.
+type Broadcasted<T> = (Vec<T>, Vec<usize>, Vec<usize>, Vec<usize>);
+
 fn broadcast_binary<T: Element>(
     op: &'static str,
     a: &Tensor<T>,
     b: &Tensor<T>,
     f: impl Fn(T, T) -> T,
-) -> Result<(Vec<T>, Vec<usize>, Vec<usize>, Vec<usize>), Error> {
+) -> Result<Broadcasted<T>, Error> {
     let out = broadcast(op, a.shape(), b.shape())?;
     let (oa, ob) = (broadcast_offsets(a.shape(), &out), broadcast_offsets(b.shape(), &out));
     let (da, db) = (a.data(), b.data());
@@ -280,7 +283,7 @@ impl<T: Element> Tensor<T> {
             return Err(bad());
         }
         let new: Vec<usize> =
-            shape.iter().map(|&d| if d < 0 { if known == 0 { 0 } else { n / known } } else { d as usize }).collect();
+            shape.iter().map(|&d| if d < 0 { n.checked_div(known).unwrap_or(0) } else { d as usize }).collect();
         if numel(&new) != n {
             return Err(bad());
         }

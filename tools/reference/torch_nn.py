@@ -162,6 +162,49 @@ def linear_activation():
     return out
 
 
+def rrelu_training():
+    """nn.RReLU in training mode draws its slopes from the default generator: values and input gradient."""
+    out = []
+    for dtype in ("f32", "f64"):
+        torch.manual_seed(21)
+        x = torch.randn(40, dtype=dt(dtype))
+        x.requires_grad_(True)
+        y = nn.RReLU(0.1, 0.4)(x)
+        y.backward(torch.ones_like(y))
+        after = torch.rand(3, dtype=dt(dtype))
+        out.append({"dtype": dtype, "y": bits(y), "gx": bits(x.grad), "rand_after": bits(after)})
+    return out
+
+
+def fnv1a64(data: bytes) -> str:
+    h = 0xcbf29ce484222325
+    for b in data:
+        h = ((h ^ b) * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
+    return f"{h:016x}"
+
+
+def randn_digests():
+    """FNV-1a digests of the little-endian bytes of randn(1000) for many seeds: checks far more samples than
+    can be stored (the float32 path runs PyTorch's vectorized Box-Muller)."""
+    out = []
+    for dtype in ("f32", "f64"):
+        for seed in range(40):
+            torch.manual_seed(seed)
+            t = torch.randn(1000, dtype=dt(dtype))
+            out.append({"dtype": dtype, "seed": seed, "n": 1000, "fnv1a64": fnv1a64(t.numpy().tobytes())})
+    return out
+
+
+def ranges():
+    out = []
+    for dtype in ("f32", "f64"):
+        out.append({"dtype": dtype, "call": "linspace(-5, 5, 100)", "values": bits(torch.linspace(-5, 5, 100, dtype=dt(dtype)))})
+        out.append({"dtype": dtype, "call": "linspace(0, 1, 7)", "values": bits(torch.linspace(0, 1, 7, dtype=dt(dtype)))})
+        out.append({"dtype": dtype, "call": "arange(0, 1, 0.1)", "values": bits(torch.arange(0, 1, 0.1, dtype=dt(dtype)))})
+        out.append({"dtype": dtype, "call": "arange(-3, 4, 1.5)", "values": bits(torch.arange(-3, 4, 1.5, dtype=dt(dtype)))})
+    return out
+
+
 def module_reprs():
     mods = [(s, repr(m)) for s, m in ACTIVATIONS if m is not None]
     mods += [("rrelu", repr(nn.RReLU())), ("rrelu:lower=0.1,upper=0.5", repr(nn.RReLU(0.1, 0.5))),
@@ -203,6 +246,9 @@ def main():
         "linear_init": linear_inits(),
         "linear_activation": linear_activation(),
         "module_reprs": module_reprs(),
+        "rrelu_training": rrelu_training(),
+        "ranges": ranges(),
+        "randn_digests": randn_digests(),
         "demo": [{"seed": s, "text": demo_text(s)} for s in (0, 1, 2, 3, 7, 42, 123, 2024, 99999, 2**32 + 7)],
     }
     (out_dir / "torch_nn.json").write_text(json.dumps(data, indent=1) + "\n")

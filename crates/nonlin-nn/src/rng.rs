@@ -201,8 +201,10 @@ fn normal_fill_16_f32<T: Element>(data: &mut [T], mean: f32, std: f32) {
 
 /// Scalar transcriptions of `log256_ps` and `sincos256_ps` from ATen's `avx_mathfun.h` (zlib licence,
 /// © 2012 Giovanni Garberoglio, after Julien Pommier's `sse_mathfun.h`, after Cephes): same constants, same
-/// operations in the same order, no fused multiply-adds — so the same bits. The literals are kept exactly as
-/// written there (they round to the f32 constants the C code uses).
+/// operations in the same order — and the same fused multiply-adds that GCC forms when it compiles that file
+/// for AVX2 (`-mfma`, `-ffp-contract=fast`): a product whose only use is an addition or subtraction is fused
+/// into it, the earlier product winning when both operands are products. Hence the same bits. The literals are
+/// kept exactly as written there (they round to the f32 constants the C code uses).
 #[allow(clippy::excessive_precision, clippy::approx_constant)]
 mod cephes {
     const SQRTHF: f32 = 0.707_106_781_186_547_524;
@@ -234,16 +236,18 @@ mod cephes {
         e -= if mask { 1.0 } else { 0.0 };
         x += tmp;
         let z = x * x;
+        // y = ((p0·x + p1)·x + … + p8)·x, each step fused.
         let mut y = LOG_P[0];
         for &p in &LOG_P[1..] {
-            y = y * x + p;
+            y = y.mul_add(x, p);
         }
         y *= x;
-        y *= z;
-        y += e * LOG_Q1;
-        y -= z * 0.5;
-        x += y;
-        x += e * LOG_Q2;
+        // y = y·z + e·q1: the product y·z comes first, so it is the one fused.
+        y = y.mul_add(z, e * LOG_Q1);
+        // y = y − z·0.5, fused.
+        y = (-z).mul_add(0.5, y);
+        // x = (x + y) + e·q2, fused.
+        x = e.mul_add(LOG_Q2, x + y);
         if invalid { f32::NAN } else { x }
     }
 
@@ -264,25 +268,23 @@ mod cephes {
         let y = j as f32;
         let swap_sign_sin = ((j & 4) as u32) << 29;
         let poly_mask = (j & 2) == 0;
-        x += y * DP1;
-        x += y * DP2;
-        x += y * DP3;
+        // Extended-precision reduction x = ((x + y·DP1) + y·DP2) + y·DP3, each step fused.
+        x = y.mul_add(DP1, x);
+        x = y.mul_add(DP2, x);
+        x = y.mul_add(DP3, x);
         let sign_cos = ((!(j - 2) & 4) as u32) << 29;
         let sign_sin = sign_sin ^ swap_sign_sin;
         let z = x * x;
-        let mut c = COSCOF[0];
-        c = c * z + COSCOF[1];
-        c = c * z + COSCOF[2];
+        let mut c = COSCOF[0].mul_add(z, COSCOF[1]);
+        c = c.mul_add(z, COSCOF[2]);
         c *= z;
-        c *= z;
-        c -= z * 0.5;
+        // c = c·z − z·0.5: the earlier product c·z is the one fused.
+        c = c.mul_add(z, -(z * 0.5));
         c += 1.0;
-        let mut s = SINCOF[0];
-        s = s * z + SINCOF[1];
-        s = s * z + SINCOF[2];
+        let mut s = SINCOF[0].mul_add(z, SINCOF[1]);
+        s = s.mul_add(z, SINCOF[2]);
         s *= z;
-        s *= x;
-        s += x;
+        s = s.mul_add(x, x);
         let (sin, cos) = if poly_mask { (s, c) } else { (c, s) };
         (f32::from_bits(sin.to_bits() ^ sign_sin), f32::from_bits(cos.to_bits() ^ sign_cos))
     }

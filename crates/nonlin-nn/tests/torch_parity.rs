@@ -83,9 +83,14 @@ fn rng_stream<T: Element>(case: &Value) {
     }
 }
 
-/// Bit-exact streams; one test so that the shared default generator is not raced by parallel tests.
+/// Tests that seed and draw from the process-wide default generator take this lock, so that parallel tests do
+/// not interleave their draws.
+static DEFAULT_GENERATOR: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Bit-exact streams, Linear's initialisation and the demo text.
 #[test]
 fn manual_seed_streams_and_linear_init_match_pytorch_bit_for_bit() {
+    let _serial = DEFAULT_GENERATOR.lock().unwrap_or_else(|e| e.into_inner());
     let d = data();
     for case in d["rng"].as_array().unwrap() {
         if case["dtype"] == "f32" { rng_stream::<f32>(case) } else { rng_stream::<f64>(case) }
@@ -191,5 +196,83 @@ fn module_reprs_match_pytorch() {
             _ => ActivationLayer::new(spec.parse().unwrap()).unwrap().to_string(),
         };
         assert_eq!(ours, case["repr"].as_str().unwrap(), "{spec}");
+    }
+}
+
+fn rrelu_case<T: Element>(case: &Value) {
+    rng::manual_seed(21);
+    let x = Tensor::<T>::randn(&[40]).requires_grad_(true).unwrap();
+    let layer = nonlin_nn::nn::RReLU::new(0.1, 0.4).unwrap();
+    let y = Module::<T>::forward(&layer, &x).unwrap();
+    assert_eq!(y.grad_fn().unwrap().name(), "RreluWithNoiseBackward0");
+    y.backward_with(&Tensor::ones(&[40])).unwrap();
+    let after = Tensor::<T>::rand(&[3]);
+    let bits = |t: &Tensor<T>| t.to_vec().iter().map(|v| v.to_f64().to_bits()).collect::<Vec<_>>();
+    let expect = |k: &str| f64s(&case[k]).iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+    assert_eq!(bits(&y), expect("y"), "rrelu training values");
+    assert_eq!(bits(&x.grad().unwrap()), expect("gx"), "rrelu training gradient");
+    assert_eq!(bits(&after), expect("rand_after"), "the generator advanced exactly as PyTorch's");
+}
+
+fn ranges_case<T: Element>(case: &Value) {
+    let call = case["call"].as_str().unwrap();
+    let t = match call {
+        "linspace(-5, 5, 100)" => Tensor::<T>::linspace(-5.0, 5.0, 100),
+        "linspace(0, 1, 7)" => Tensor::<T>::linspace(0.0, 1.0, 7),
+        "arange(0, 1, 0.1)" => Tensor::<T>::arange(0.0, 1.0, 0.1).unwrap(),
+        "arange(-3, 4, 1.5)" => Tensor::<T>::arange(-3.0, 4.0, 1.5).unwrap(),
+        c => panic!("unknown {c}"),
+    };
+    // PyTorch's vectorized range kernels build each block as `base + i·step` from a per-block base, so their
+    // last bits depend on the block layout (up to ~3 ULPs of the range's magnitude in f32); nonlin evaluates each
+    // value in f64 and rounds once. Agreement to 4 units in the last place at the range's largest magnitude.
+    let eps = if T::DTYPE == "float32" { f32::EPSILON as f64 } else { f64::EPSILON };
+    let ours: Vec<f64> = t.to_vec().iter().map(|v| v.to_f64()).collect();
+    let torch = f64s(&case["values"]);
+    assert_eq!(ours.len(), torch.len(), "{call} length");
+    let scale = torch.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    for (a, b) in ours.iter().zip(&torch) {
+        assert!((a - b).abs() <= 4.0 * eps * scale, "{call} {}: {a} vs {b}", case["dtype"]);
+    }
+}
+
+/// RReLU's training draws come from the default generator, which the stream test also uses.
+#[test]
+fn rrelu_training_and_ranges_match_pytorch() {
+    let _serial = DEFAULT_GENERATOR.lock().unwrap_or_else(|e| e.into_inner());
+    let d = data();
+    for case in d["rrelu_training"].as_array().unwrap() {
+        if case["dtype"] == "f32" { rrelu_case::<f32>(case) } else { rrelu_case::<f64>(case) }
+    }
+    for case in d["ranges"].as_array().unwrap() {
+        if case["dtype"] == "f32" { ranges_case::<f32>(case) } else { ranges_case::<f64>(case) }
+    }
+}
+
+fn fnv1a64(bytes: impl Iterator<Item = u8>) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        h = (h ^ b as u64).wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{h:016x}")
+}
+
+/// 80,000 samples of `randn(1000)` (40 seeds, both dtypes) against digests of PyTorch's bytes.
+#[test]
+fn randn_matches_pytorch_on_many_seeds() {
+    let d = data();
+    for case in d["randn_digests"].as_array().unwrap() {
+        let mut g = Generator::new(case["seed"].as_u64().unwrap());
+        let n = case["n"].as_u64().unwrap() as usize;
+        let digest = if case["dtype"] == "f32" {
+            let mut v = vec![0f32; n];
+            g.fill_normal(&mut v, 0.0, 1.0);
+            fnv1a64(v.iter().flat_map(|x| x.to_le_bytes()))
+        } else {
+            let mut v = vec![0f64; n];
+            g.fill_normal(&mut v, 0.0, 1.0);
+            fnv1a64(v.iter().flat_map(|x| x.to_le_bytes()))
+        };
+        assert_eq!(digest, case["fnv1a64"].as_str().unwrap(), "randn({n}) seed {} {}", case["seed"], case["dtype"]);
     }
 }

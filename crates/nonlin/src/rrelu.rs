@@ -6,14 +6,16 @@ use crate::Activation;
 use crate::error::{Error, check_len};
 use crate::float::Float;
 
-/// Training-mode forward, as PyTorch's `rrelu_with_noise`: for each `x ≤ 0`, in order, draws `u = uniform()`
-/// (which must be in `[0, 1)`) and sets `r = lower + (upper − lower)·u`, `y = x·r`, `noise = r`; elsewhere
-/// (`x > 0` or NaN) `y = x`, `noise = 1`. Keep `noise` for [`backward_train`].
+/// Training-mode forward, as PyTorch's `rrelu_with_noise`: for each `x ≤ 0`, in order, takes a slope
+/// `r = draw()` — the caller's sample of U(lower, upper), so that any generator (PyTorch's included) can be
+/// reproduced — and sets `y = x·r`, `noise = r` (r rounded to `T`); elsewhere (`x > 0` or NaN) `y = x`,
+/// `noise = 1`. Keep `noise` for [`backward_train`]. A draw outside `[lower, upper]` (widened to the bounds
+/// rounded to `T`, which PyTorch draws between) is an error.
 ///
 /// ```
 /// let x = [-2.0f64, 3.0];
 /// let (mut y, mut noise) = ([0.0; 2], [0.0; 2]);
-/// nonlin::rrelu::forward_train(&x, 0.1, 0.3, || 0.5, &mut y, &mut noise)?;
+/// nonlin::rrelu::forward_train(&x, 0.1, 0.3, || 0.2, &mut y, &mut noise)?;
 /// assert_eq!(noise, [0.2, 1.0]);
 /// assert_eq!(y, [-0.4, 3.0]);
 /// # Ok::<(), nonlin::Error>(())
@@ -22,16 +24,25 @@ pub fn forward_train<T: Float>(
     x: &[T],
     lower: f64,
     upper: f64,
-    mut uniform: impl FnMut() -> f64,
+    mut draw: impl FnMut() -> f64,
     y: &mut [T],
     noise: &mut [T],
 ) -> Result<(), Error> {
     Activation::Rrelu { lower, upper }.validate()?;
     check_len("output", x.len(), y.len())?;
     check_len("noise", x.len(), noise.len())?;
+    let (lo, hi) = (T::from_f64(lower).to_f64(), T::from_f64(upper).to_f64());
+    let range = lower.min(lo)..=upper.max(hi);
     for ((y, n), &x) in y.iter_mut().zip(noise.iter_mut()).zip(x) {
         if x <= T::ZERO {
-            let r = T::from_f64(lower + (upper - lower) * uniform());
+            let r = draw();
+            if !range.contains(&r) {
+                return Err(Error::InvalidParameter {
+                    activation: "rrelu",
+                    requirement: format!("a drawn slope must lie in [lower, upper] = [{lower}, {upper}], got {r}"),
+                });
+            }
+            let r = T::from_f64(r);
             *y = x * r;
             *n = r;
         } else {

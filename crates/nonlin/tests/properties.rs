@@ -193,7 +193,7 @@ proptest! {
     #[test]
     fn rrelu_training_draws_in_range(xs in prop::collection::vec(-10.0f64..10.0, 1..50), u in prop::collection::vec(0.0f64..1.0, 50)) {
         let (lower, upper) = (0.1, 0.4);
-        let mut draws = u.iter().copied();
+        let mut draws = u.iter().map(|u| lower + (upper - lower) * u);
         let (mut y, mut noise, mut gx) = (vec![0.0; xs.len()], vec![0.0; xs.len()], vec![0.0; xs.len()]);
         nonlin::rrelu::forward_train(&xs, lower, upper, || draws.next().unwrap(), &mut y, &mut noise).unwrap();
         nonlin::rrelu::backward_train(&noise, &vec![2.0; xs.len()], &mut gx).unwrap();
@@ -206,5 +206,8 @@ proptest! {
             prop_assert_eq!(y[k], xs[k] * noise[k]);
             prop_assert_eq!(gx[k], 2.0 * noise[k]);
         }
+        let mut y = vec![0.0; 2];
+        let bad = nonlin::rrelu::forward_train(&[-1.0, -2.0], lower, upper, || 0.9, &mut y, &mut vec![0.0; 2]);
+        prop_assert!(bad.is_err(), "a slope outside [lower, upper] is rejected");
     }
 }

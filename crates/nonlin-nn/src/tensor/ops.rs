@@ -576,7 +576,11 @@ impl<T: Element> Tensor<T> {
         let (mut y, mut noise) = (vec![T::ZERO; x.len()], vec![T::ZERO; x.len()]);
         {
             let mut generator = crate::rng::default_generator();
-            nonlin::rrelu::forward_train(&x, lower, upper, || generator.uniform(0.0f64, 1.0), &mut y, &mut noise)?;
+            // As `rrelu_with_noise`: the bounds are first converted to the element type, then a double is drawn
+            // from U(lower, upper), unfused (that translation unit is compiled without FMA).
+            let (lo, hi) = (T::from_f64(lower).to_f64(), T::from_f64(upper).to_f64());
+            let draw = || generator.uniform(0.0f64, 1.0) * (hi - lo) + lo;
+            nonlin::rrelu::forward_train(&x, lower, upper, draw, &mut y, &mut noise)?;
         }
         Ok(Tensor::from_op(y, self.shape().to_vec(), "RreluWithNoiseBackward0", vec![self.clone()], move |g| {
             let mut gx = vec![T::ZERO; g.len()];

@@ -207,7 +207,7 @@ proptest! {
             prop_assert_eq!(gx[k], 2.0 * noise[k]);
         }
         let mut y = vec![0.0; 2];
-        let bad = nonlin::rrelu::forward_train(&[-1.0, -2.0], lower, upper, || 0.9, &mut y, &mut vec![0.0; 2]);
+        let bad = nonlin::rrelu::forward_train(&[-1.0, -2.0], lower, upper, || 0.9, &mut y, &mut [0.0; 2]);
         prop_assert!(bad.is_err(), "a slope outside [lower, upper] is rejected");
     }
 }

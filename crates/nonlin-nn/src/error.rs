@@ -23,6 +23,10 @@ pub enum Error {
     Activation(nonlin::Error),
     /// Anything else, described.
     Invalid { op: &'static str, reason: String },
+    /// A file that could not be read or written.
+    Io { path: String, reason: String },
+    /// A state_dict that does not fit the model: every missing, unexpected and mis-shaped name.
+    StateDict { missing: Vec<String>, unexpected: Vec<String>, mismatched: Vec<String> },
 }
 
 impl fmt::Display for Error {
@@ -47,6 +51,20 @@ impl fmt::Display for Error {
             Error::NoGrad => write!(f, "backward: the tensor does not require grad and has no grad_fn"),
             Error::Activation(e) => write!(f, "{e}"),
             Error::Invalid { op, reason } => write!(f, "{op}: {reason}"),
+            Error::Io { path, reason } => write!(f, "{path}: {reason}"),
+            Error::StateDict { missing, unexpected, mismatched } => {
+                let mut parts = Vec::new();
+                if !missing.is_empty() {
+                    parts.push(format!("missing key(s): {}", missing.join(", ")));
+                }
+                if !unexpected.is_empty() {
+                    parts.push(format!("unexpected key(s): {}", unexpected.join(", ")));
+                }
+                if !mismatched.is_empty() {
+                    parts.push(format!("size mismatch for {}", mismatched.join("; ")));
+                }
+                write!(f, "error(s) loading state_dict: {}", parts.join("; "))
+            }
         }
     }
 }

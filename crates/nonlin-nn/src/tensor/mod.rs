@@ -6,6 +6,7 @@
 //! accumulates into the `grad` of leaf tensors that require grad.
 
 mod autograd;
+mod functional;
 mod ops;
 mod print;
 mod shape;

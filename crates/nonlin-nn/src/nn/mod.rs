@@ -1,6 +1,11 @@
-//! `torch.nn` modules: [`Linear`], one module per activation, [`PReLU`] with its learnable weight.
+//! `torch.nn` modules: [`Linear`], one module per activation, [`PReLU`] with its learnable weight,
+//! [`Sequential`] and the other containers' building blocks.
+
+mod containers;
 
 use std::fmt;
+
+pub use containers::{Dropout, Flatten, LogSoftmax, Sequential, Softmax};
 
 use nonlin::{Activation, GeluApproximate};
 
@@ -40,6 +45,17 @@ pub trait Module<T: Element = f32>: fmt::Display {
         for p in self.parameters() {
             p.zero_grad();
         }
+    }
+
+    /// `state_dict()`: the parameters by name (values shared, not copied).
+    fn state_dict(&self) -> Vec<(String, Tensor<T>)> {
+        self.named_parameters()
+    }
+
+    /// `load_state_dict(tensors, strict=True)`: copies every named tensor into the parameter of that name.
+    /// Missing, unexpected and mis-shaped entries are one error that names them all; nothing is changed then.
+    fn load_state_dict(&self, tensors: &crate::io::StateDict) -> Result<(), Error> {
+        crate::io::load_into(&self.named_parameters(), tensors)
     }
 }
 

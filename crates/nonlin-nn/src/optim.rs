@@ -15,6 +15,11 @@ pub trait Optimizer {
     fn set_lr(&mut self, lr: f64);
 }
 
+/// `x ≥ 0` and not NaN.
+fn non_negative(x: f64) -> bool {
+    x >= 0.0
+}
+
 fn invalid(op: &'static str, reason: String) -> Error {
     Error::Invalid { op, reason }
 }
@@ -48,13 +53,13 @@ impl<T: Element> Sgd<T> {
     /// Checks the options as PyTorch does.
     pub fn new(params: Vec<Tensor<T>>, config: SgdConfig) -> Result<Self, Error> {
         let c = config;
-        if !(c.lr >= 0.0) {
+        if !non_negative(c.lr) {
             return Err(invalid("SGD", format!("Invalid learning rate: {}", c.lr)));
         }
-        if !(c.momentum >= 0.0) {
+        if !non_negative(c.momentum) {
             return Err(invalid("SGD", format!("Invalid momentum value: {}", c.momentum)));
         }
-        if !(c.weight_decay >= 0.0) {
+        if !non_negative(c.weight_decay) {
             return Err(invalid("SGD", format!("Invalid weight_decay value: {}", c.weight_decay)));
         }
         if c.nesterov && (c.momentum <= 0.0 || c.dampening != 0.0) {
@@ -162,10 +167,10 @@ impl<T: Element> Adam<T> {
     pub fn new(params: Vec<Tensor<T>>, config: AdamConfig) -> Result<Self, Error> {
         let c = config;
         let name = if c.decoupled_weight_decay { "AdamW" } else { "Adam" };
-        if !(c.lr >= 0.0) {
+        if !non_negative(c.lr) {
             return Err(invalid(name, format!("Invalid learning rate: {}", c.lr)));
         }
-        if !(c.eps >= 0.0) {
+        if !non_negative(c.eps) {
             return Err(invalid(name, format!("Invalid epsilon value: {}", c.eps)));
         }
         for (i, b) in [c.betas.0, c.betas.1].into_iter().enumerate() {
@@ -173,7 +178,7 @@ impl<T: Element> Adam<T> {
                 return Err(invalid(name, format!("Invalid beta parameter at index {i}: {b}")));
             }
         }
-        if !(c.weight_decay >= 0.0) {
+        if !non_negative(c.weight_decay) {
             return Err(invalid(name, format!("Invalid weight_decay value: {}", c.weight_decay)));
         }
         let n = params.len();

@@ -195,6 +195,27 @@ def randn_digests():
     return out
 
 
+def inits():
+    """Each torch.nn.init function on a (5, 7) tensor after manual_seed."""
+    out = []
+    calls = {
+        "kaiming_uniform_": lambda t: nn.init.kaiming_uniform_(t, a=0.1, mode="fan_in", nonlinearity="leaky_relu"),
+        "kaiming_uniform_relu_fan_out": lambda t: nn.init.kaiming_uniform_(t, mode="fan_out", nonlinearity="relu"),
+        "kaiming_normal_": lambda t: nn.init.kaiming_normal_(t, a=0.0, mode="fan_in", nonlinearity="relu"),
+        "xavier_uniform_": lambda t: nn.init.xavier_uniform_(t, gain=nn.init.calculate_gain("tanh")),
+        "xavier_normal_": lambda t: nn.init.xavier_normal_(t, gain=1.0),
+        "zeros_": nn.init.zeros_,
+        "ones_": nn.init.ones_,
+    }
+    for dtype in ("f32", "f64"):
+        for name, fn in calls.items():
+            torch.manual_seed(77)
+            t = torch.empty(5, 7, dtype=dt(dtype))
+            fn(t)
+            out.append({"dtype": dtype, "init": name, "values": bits(t)})
+    return out
+
+
 def ranges():
     out = []
     for dtype in ("f32", "f64"):
@@ -210,7 +231,12 @@ def module_reprs():
     mods += [("rrelu", repr(nn.RReLU())), ("rrelu:lower=0.1,upper=0.5", repr(nn.RReLU(0.1, 0.5))),
              ("hardshrink:lambd=1.5", repr(nn.Hardshrink(1.5))), ("softshrink", repr(nn.Softshrink())),
              ("celu", repr(nn.CELU())), ("threshold:threshold=0.5,value=-3", repr(nn.Threshold(0.5, -3.0))),
-             ("prelu", repr(nn.PReLU())), ("prelu:num_parameters=3", repr(nn.PReLU(3)))]
+             ("prelu", repr(nn.PReLU())), ("prelu:num_parameters=3", repr(nn.PReLU(3))),
+             ("Softmax(1)", repr(nn.Softmax(dim=1))), ("LogSoftmax(-1)", repr(nn.LogSoftmax(dim=-1))),
+             ("Flatten()", repr(nn.Flatten())), ("Dropout(0.2)", repr(nn.Dropout(0.2))),
+             ("Sequential", repr(nn.Sequential(nn.Linear(10, 5), nn.ReLU(), nn.Dropout(0.5),
+                                               nn.Sequential(nn.Linear(5, 2), nn.Softmax(dim=1))))),
+             ("Sequential()", repr(nn.Sequential()))]
     return [{"spec": s, "repr": r} for s, r in mods]
 
 
@@ -248,6 +274,7 @@ def main():
         "module_reprs": module_reprs(),
         "rrelu_training": rrelu_training(),
         "ranges": ranges(),
+        "inits": inits(),
         "randn_digests": randn_digests(),
         "demo": [{"seed": s, "text": demo_text(s)} for s in (0, 1, 2, 3, 7, 42, 123, 2024, 99999, 2**32 + 7)],
     }

@@ -5,6 +5,12 @@ use nonlin::Activation;
 use nonlin_nn::rng::{self, Generator};
 use nonlin_nn::{Error, Tensor, no_grad};
 
+/// Tests that draw from the process-wide default generator take turns.
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 type Op = dyn Fn(&[Tensor<f64>]) -> Result<Tensor<f64>, Error>;
 
 fn random(shape: &[usize], g: &mut Generator, scale: f64) -> Vec<f64> {
@@ -125,6 +131,7 @@ fn every_activation() {
 
 #[test]
 fn prelu_per_channel_and_rrelu_training() {
+    let _serial = serial();
     gradcheck("prelu", &|t| t[0].prelu(&t[1]), &[&[2, 3, 2], &[3]], 300, keep_away_from(vec![0.0]));
     gradcheck("prelu one weight", &|t| t[0].prelu(&t[1]), &[&[4], &[1]], 301, keep_away_from(vec![0.0]));
     // Reseed before every evaluation so each draws the same slopes.
@@ -189,4 +196,41 @@ fn misuse_is_a_structured_error() {
     assert!(matches!(x.activation(&bad), Err(Error::Activation(_))));
     assert!(matches!(x.prelu(&Tensor::ones(&[2])), Err(Error::Activation(_))));
     assert!(y.requires_grad_(false).is_err(), "non-leaf requires_grad cannot be turned off");
+}
+
+#[test]
+fn softmax_family_flatten_and_losses() {
+    use nonlin_nn::loss::{self, Reduction};
+    gradcheck("softmax", &|t| t[0].softmax(1), &[&[3, 4]], 400, none);
+    gradcheck("softmax dim 0", &|t| t[0].softmax(0), &[&[3, 2, 2]], 401, none);
+    gradcheck("log_softmax", &|t| t[0].log_softmax(-1), &[&[3, 4]], 402, none);
+    gradcheck("flatten", &|t| t[0].flatten(1, -1), &[&[2, 3, 2]], 403, none);
+    for r in [Reduction::None, Reduction::Mean, Reduction::Sum] {
+        gradcheck("mse", &move |t| loss::mse_loss(&t[0], &t[1], r), &[&[3, 2], &[3, 2]], 404, none);
+        gradcheck("cross_entropy", &move |t| loss::cross_entropy(&t[0], &[2, 0, 1], r), &[&[3, 4]], 405, none);
+        gradcheck("nll", &move |t| loss::nll_loss(&t[0], &[1, 1], r), &[&[2, 3]], 406, none);
+        gradcheck("bce", &move |t| loss::binary_cross_entropy_with_logits(&t[0], &t[1], r), &[&[4], &[4]], 407, none);
+    }
+}
+
+#[test]
+fn dropout_zeroes_and_scales_in_training_only() {
+    let _serial = serial();
+    let x = Tensor::<f64>::ones(&[10_000]).requires_grad_(true).unwrap();
+    assert!(x.dropout(0.3, false).unwrap().same(&x), "identity in eval mode");
+    rng::manual_seed(5);
+    let y = x.dropout(0.3, true).unwrap();
+    let v = y.to_vec();
+    let zeros = v.iter().filter(|&&e| e == 0.0).count() as f64 / v.len() as f64;
+    assert!((zeros - 0.3).abs() < 0.02, "dropped fraction {zeros}");
+    assert!(v.iter().all(|&e| e == 0.0 || (e - 1.0 / 0.7).abs() < 1e-12), "kept values scaled by 1/(1 − p)");
+    assert_eq!(y.grad_fn().unwrap().name(), "MulBackward0");
+    y.sum().backward().unwrap();
+    assert_eq!(x.grad().unwrap().to_vec(), v, "the gradient is the mask");
+    assert!(x.dropout(1.5, true).is_err());
+    let loss_err = nonlin_nn::loss::cross_entropy(&Tensor::<f32>::zeros(&[2, 3]), &[0, 3], Default::default());
+    assert!(matches!(loss_err, Err(Error::Index { op: "cross_entropy", .. })), "target out of range names it");
+    let loss_err =
+        nonlin_nn::loss::mse_loss(&Tensor::<f32>::zeros(&[2, 3]), &Tensor::zeros(&[3, 2]), Default::default());
+    assert!(matches!(loss_err, Err(Error::Shape { op: "mse_loss", .. })));
 }

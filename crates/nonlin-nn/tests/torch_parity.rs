@@ -191,6 +191,22 @@ fn module_reprs_match_pytorch() {
     for case in d["module_reprs"].as_array().unwrap() {
         let spec = case["spec"].as_str().unwrap();
         let ours = match spec {
+            "Softmax(1)" => nonlin_nn::nn::Softmax::new(1).to_string(),
+            "LogSoftmax(-1)" => nonlin_nn::nn::LogSoftmax::new(-1).to_string(),
+            "Flatten()" => nonlin_nn::nn::Flatten::default().to_string(),
+            "Dropout(0.2)" => nonlin_nn::nn::Dropout::new(0.2).unwrap().to_string(),
+            "Sequential" => {
+                let _serial = DEFAULT_GENERATOR.lock().unwrap_or_else(|e| e.into_inner());
+                use nonlin_nn::nn::{Dropout, ReLU, Sequential, Softmax};
+                let inner = Sequential::new().push(Linear::new(5, 2, true)).push(Softmax::new(1));
+                Sequential::new()
+                    .push(Linear::new(10, 5, true))
+                    .push(ReLU::new())
+                    .push(Dropout::new(0.5).unwrap())
+                    .push(inner)
+                    .to_string()
+            }
+            "Sequential()" => nonlin_nn::nn::Sequential::<f32>::new().to_string(),
             "prelu" => PReLU::new(1, 0.25).unwrap().to_string(),
             "prelu:num_parameters=3" => PReLU::new(3, 0.25).unwrap().to_string(),
             _ => ActivationLayer::new(spec.parse().unwrap()).unwrap().to_string(),
@@ -274,5 +290,35 @@ fn randn_matches_pytorch_on_many_seeds() {
             fnv1a64(v.iter().flat_map(|x| x.to_le_bytes()))
         };
         assert_eq!(digest, case["fnv1a64"].as_str().unwrap(), "randn({n}) seed {} {}", case["seed"], case["dtype"]);
+    }
+}
+
+fn init_case<T: Element>(case: &Value) {
+    use nonlin_nn::init::{self, FanMode};
+    rng::manual_seed(77);
+    let t = Tensor::<T>::zeros(&[5, 7]);
+    let name = case["init"].as_str().unwrap();
+    match name {
+        "kaiming_uniform_" => init::kaiming_uniform_(&t, 0.1, FanMode::FanIn, "leaky_relu").unwrap(),
+        "kaiming_uniform_relu_fan_out" => init::kaiming_uniform_(&t, 0.0, FanMode::FanOut, "relu").unwrap(),
+        "kaiming_normal_" => init::kaiming_normal_(&t, 0.0, FanMode::FanIn, "relu").unwrap(),
+        "xavier_uniform_" => init::xavier_uniform_(&t, init::calculate_gain("tanh", None).unwrap()).unwrap(),
+        "xavier_normal_" => init::xavier_normal_(&t, 1.0).unwrap(),
+        "zeros_" => init::zeros_(&t),
+        "ones_" => init::ones_(&t),
+        other => panic!("unknown init {other}"),
+    }
+    let ours: Vec<u64> = t.to_vec().iter().map(|v| v.to_f64().to_bits()).collect();
+    let torch: Vec<u64> = f64s(&case["values"]).iter().map(|v| v.to_bits()).collect();
+    assert_eq!(ours, torch, "{name} {}", case["dtype"]);
+}
+
+/// `torch.nn.init` functions draw the same numbers with the same gain and fan rules, bit for bit.
+#[test]
+fn init_functions_match_pytorch() {
+    let _serial = DEFAULT_GENERATOR.lock().unwrap_or_else(|e| e.into_inner());
+    let d = data();
+    for case in d["inits"].as_array().unwrap() {
+        if case["dtype"] == "f32" { init_case::<f32>(case) } else { init_case::<f64>(case) }
     }
 }

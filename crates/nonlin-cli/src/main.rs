@@ -3,6 +3,7 @@
 mod eval;
 mod list;
 mod npy;
+mod plot;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -32,6 +33,9 @@ enum Command {
         #[arg(long, default_value_t = 0)]
         seed: u64,
     },
+    /// Draw activations (and derivatives) as PNG or SVG, by default the tutorial's ReLU figure.
+    #[command(allow_negative_numbers = true)]
+    Plot(PlotArgs),
     /// List every activation: name, PyTorch class, parameters, formula and derivative.
     List {
         /// Print JSON instead of text.
@@ -63,6 +67,57 @@ pub struct EvalArgs {
     dtype: eval::Dtype,
 }
 
+#[derive(clap::Args)]
+pub struct PlotArgs {
+    /// Activations to overlay, e.g. `relu leaky_relu:negative_slope=0.1 elu gelu`.
+    specs: Vec<String>,
+    /// Output file, .png or .svg (with --gallery: a directory); parent directories are created.
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
+    /// Also draw each derivative (dashed, same colour).
+    #[arg(long)]
+    derivative: bool,
+    /// Draw only the derivatives.
+    #[arg(long, conflicts_with = "derivative")]
+    only_derivative: bool,
+    /// x range as lo:hi (write --range=-5:5).
+    #[arg(long, allow_hyphen_values = true)]
+    range: Option<String>,
+    /// y limits as lo:hi (default: fit the data with 5% margins).
+    #[arg(long, allow_hyphen_values = true)]
+    ylim: Option<String>,
+    /// Figure title (default: "<Class> Function").
+    #[arg(long)]
+    title: Option<String>,
+    /// x-axis label.
+    #[arg(long)]
+    xlabel: Option<String>,
+    /// y-axis label.
+    #[arg(long)]
+    ylabel: Option<String>,
+    /// Width in pixels.
+    #[arg(long, default_value_t = 640)]
+    width: u32,
+    /// Height in pixels.
+    #[arg(long, default_value_t = 480)]
+    height: u32,
+    /// Evenly spaced samples per curve (every kink is added exactly).
+    #[arg(long, default_value_t = 1001)]
+    samples: usize,
+    /// No grid.
+    #[arg(long)]
+    no_grid: bool,
+    /// No legend.
+    #[arg(long)]
+    no_legend: bool,
+    /// One curve per value of one parameter: `leaky_relu:negative_slope=0.01,0.1,0.3`.
+    #[arg(long)]
+    sweep: Option<String>,
+    /// Write one figure per activation (function and derivative) and an index.html into the --out directory.
+    #[arg(long)]
+    gallery: bool,
+}
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -83,6 +138,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Eval(args) => eval::run(&args),
         Command::List { json } => list::run(json),
+        Command::Plot(args) => plot::run(&args),
         Command::Demo { seed } => {
             nonlin_nn::demo::tutorial(seed).map(|text| print!("{text}")).map_err(|e| e.to_string())
         }

@@ -239,3 +239,95 @@ fn demo_prints_pytorch_text() {
     fails_with(&["demo", "--seed", "-1"], "unexpected argument '-1'");
     fails_with(&["demo", "--seed", "x"], "invalid value 'x' for '--seed <SEED>'");
 }
+
+#[test]
+fn plot_writes_png_and_svg_and_creates_directories() {
+    let dir = tempfile::tempdir().unwrap();
+    let png = dir.path().join("a/b/relu.png");
+    let o = nonlin(&["plot", "relu", "--out", png.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let bytes = std::fs::read(&png).unwrap();
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
+    assert_eq!(u32::from_be_bytes(bytes[16..20].try_into().unwrap()), 640);
+    let svg = dir.path().join("overlay.SVG");
+    let o = nonlin(&[
+        "plot",
+        "relu",
+        "leaky_relu:negative_slope=0.1",
+        "elu",
+        "gelu",
+        "--derivative",
+        "--range=-3:3",
+        "--ylim",
+        "-1.5:3",
+        "--width",
+        "800",
+        "--height",
+        "500",
+        "--title",
+        "Four",
+        "--out",
+        svg.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = std::fs::read_to_string(&svg).unwrap();
+    assert!(text.contains("width=\"800\" height=\"500\"") && text.contains("stroke-dasharray"));
+    let sweep = dir.path().join("sweep.png");
+    let o = nonlin(&["plot", "--sweep", "leaky_relu:negative_slope=0.01,0.1,0.3", "--out", sweep.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+/// Text is drawn from the embedded font: with fontconfig pointed at nothing, the bytes are the same.
+#[test]
+fn plot_needs_no_system_fonts() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.png"), dir.path().join("b.png"));
+    assert!(nonlin(&["plot", "relu", "--out", a.to_str().unwrap()]).status.success());
+    let o = Command::new(env!("CARGO_BIN_EXE_nonlin"))
+        .args(["plot", "relu", "--out", b.to_str().unwrap()])
+        .env("FONTCONFIG_FILE", "/nonexistent/fonts.conf")
+        .env("FONTCONFIG_PATH", "/nonexistent")
+        .env("XDG_DATA_DIRS", "/nonexistent")
+        .env("HOME", dir.path())
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
+}
+
+#[test]
+fn plot_gallery_writes_every_activation_and_an_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("gallery");
+    let o = nonlin(&["plot", "--gallery", "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let index = std::fs::read_to_string(out.join("index.html")).unwrap();
+    for info in nonlin::CATALOGUE {
+        assert!(out.join(format!("{}.png", info.name)).exists(), "{} figure", info.name);
+        assert!(index.contains(&format!("torch.nn.{}(", info.class)), "{} in the index", info.class);
+    }
+}
+
+#[test]
+fn plot_errors_are_one_line_and_leave_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("x.png");
+    let o = out.to_str().unwrap();
+    fails_with(&["plot", "swish", "--out", o], "unknown activation 'swish'");
+    fails_with(&["plot", "relu", "--out", dir.path().join("x.jpg").to_str().unwrap()], "use a .png or .svg");
+    fails_with(&["plot", "relu", "--range=2:-2", "--out", o], "invalid range 2:-2");
+    fails_with(&["plot", "relu", "--range=1:1", "--out", o], "invalid range");
+    fails_with(&["plot", "relu", "--range=a:1", "--out", o], "'a' is not a number");
+    fails_with(&["plot", "relu", "--range=5", "--out", o], "lo:hi");
+    fails_with(&["plot", "relu", "--ylim", "3:1", "--out", o], "invalid y limits");
+    fails_with(&["plot", "relu", "--samples", "1", "--out", o], "--samples must be at least 2");
+    fails_with(&["plot", "--out", o], "nothing to plot");
+    fails_with(&["plot", "--sweep", "leaky_relu:slope=1,2", "--out", o], "no parameter 'slope'");
+    fails_with(&["plot", "relu"], "--out");
+    let blocker = dir.path().join("file");
+    std::fs::write(&blocker, b"").unwrap();
+    fails_with(&["plot", "relu", "--out", blocker.join("x.png").to_str().unwrap()], "cannot create the directory");
+    assert!(!out.exists());
+    let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(names, ["file"], "no partial or temporary files");
+}

@@ -169,6 +169,47 @@ impl Activation {
         }
     }
 
+    /// The inputs where the function or its derivative is not smooth: kinks, jumps and the softplus switch.
+    /// Plotting samples them exactly; finite-difference checks stay away from them.
+    ///
+    /// ```
+    /// let act: nonlin::Activation = "hardtanh:min_val=-2,max_val=3".parse()?;
+    /// assert_eq!(act.kinks(), vec![-2.0, 3.0]);
+    /// # Ok::<(), nonlin::Error>(())
+    /// ```
+    pub fn kinks(&self) -> Vec<f64> {
+        match *self {
+            Activation::Relu
+            | Activation::LeakyRelu { .. }
+            | Activation::Prelu { .. }
+            | Activation::Rrelu { .. }
+            | Activation::Elu { .. }
+            | Activation::Celu { .. }
+            | Activation::Selu => vec![0.0],
+            Activation::Relu6 => vec![0.0, 6.0],
+            Activation::Hardtanh { min_val, max_val } => {
+                if min_val == max_val {
+                    vec![min_val]
+                } else {
+                    vec![min_val, max_val]
+                }
+            }
+            Activation::Hardsigmoid | Activation::Hardswish => vec![-3.0, 3.0],
+            Activation::Hardshrink { lambd } | Activation::Softshrink { lambd } => {
+                if lambd == 0.0 {
+                    vec![0.0]
+                } else if lambd > 0.0 {
+                    vec![-lambd, lambd]
+                } else {
+                    vec![]
+                }
+            }
+            Activation::Threshold { threshold, .. } => vec![threshold],
+            Activation::Softplus { beta, threshold } if (threshold / beta).is_finite() => vec![threshold / beta],
+            _ => vec![],
+        }
+    }
+
     /// `y[i] = f(x[i])`.
     pub fn forward<T: Float>(&self, x: &[T], y: &mut [T]) -> Result<(), Error> {
         self.validate()?;

@@ -4,6 +4,8 @@ mod eval;
 mod list;
 mod npy;
 mod plot;
+mod plot_util;
+mod train;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -36,6 +38,10 @@ enum Command {
     /// Draw activations (and derivatives) as PNG or SVG, by default the tutorial's ReLU figure.
     #[command(allow_negative_numbers = true)]
     Plot(PlotArgs),
+    /// Train an MLP on CSV data (PyTorch's loop: DataLoader, mean loss, one step per batch).
+    Train(train::TrainArgs),
+    /// Find dead units and collapse in a trained model on a data set.
+    Inspect(train::InspectArgs),
     /// List every activation: name, PyTorch class, parameters, formula and derivative.
     List {
         /// Print JSON instead of text.
@@ -139,6 +145,8 @@ fn main() -> ExitCode {
         Command::Eval(args) => eval::run(&args),
         Command::List { json } => list::run(json),
         Command::Plot(args) => plot::run(&args),
+        Command::Train(args) => train::train(&args),
+        Command::Inspect(args) => train::inspect_cmd(&args),
         Command::Demo { seed } => {
             nonlin_nn::demo::tutorial(seed).map(|text| print!("{text}")).map_err(|e| e.to_string())
         }

@@ -6,6 +6,7 @@ use nonlin::{Activation, CATALOGUE};
 use nonlin_plot::{PlotOptions, Show, figure, label};
 
 use crate::PlotArgs;
+use crate::plot_util::write_atomic;
 
 fn parse_pair(what: &str, text: &str) -> Result<(f64, f64), String> {
     let (a, b) = text.split_once(':').ok_or_else(|| format!("{what} must be written lo:hi, got '{text}'"))?;
@@ -58,19 +59,6 @@ fn options(args: &PlotArgs) -> Result<PlotOptions, String> {
     o.grid = !args.no_grid;
     o.legend = !args.no_legend;
     Ok(o)
-}
-
-/// Writes `bytes` to `path` through a temporary file in the same directory (created if needed).
-fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create the directory for {}: {e}", path.display()))?;
-    let name = path.file_name().ok_or_else(|| format!("{} is not a file name", path.display()))?;
-    let tmp = dir.join(format!(".{}.{}.tmp", name.to_string_lossy(), std::process::id()));
-    let result = std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path));
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result.map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
 enum Format {

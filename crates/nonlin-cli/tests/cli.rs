@@ -331,3 +331,173 @@ fn plot_errors_are_one_line_and_leave_nothing() {
     let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(names, ["file"], "no partial or temporary files");
 }
+
+fn digits() -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/digits.csv").to_string_lossy().into_owned()
+}
+
+fn read_safetensors_f32(path: &Path) -> std::collections::BTreeMap<String, Vec<f32>> {
+    let bytes = std::fs::read(path).unwrap();
+    let n = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+    let header: serde_json::Value = serde_json::from_slice(&bytes[8..8 + n]).unwrap();
+    let body = &bytes[8 + n..];
+    header
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(k, _)| *k != "__metadata__")
+        .map(|(k, v)| {
+            assert_eq!(v["dtype"], "F32");
+            let (a, b) =
+                (v["data_offsets"][0].as_u64().unwrap() as usize, v["data_offsets"][1].as_u64().unwrap() as usize);
+            (k.clone(), body[a..b].chunks_exact(4).map(|c| f32::from_le_bytes(c.try_into().unwrap())).collect())
+        })
+        .collect()
+}
+
+/// From PyTorch's initial weights, with --no-shuffle, `nonlin train` ends where PyTorch's loop ends
+/// (tools/reference/torch_digits.py): |Δ| ≤ 1e-6 + 1e-5·|w| after 3 epochs (171 steps) in float32.
+#[test]
+fn train_matches_pytorchs_loop_from_the_same_init() {
+    let dir = tempfile::tempdir().unwrap();
+    for (optimizer, expected) in [("sgd:lr=0.002,momentum=0.9", "sgd"), ("adam:lr=0.001", "adam")] {
+        let out = dir.path().join(format!("{expected}.safetensors"));
+        let metrics = dir.path().join(format!("{expected}.csv"));
+        let o = nonlin(&[
+            "train",
+            "--data",
+            &digits(),
+            "--arch",
+            "linear:32 relu linear:32 relu linear:10",
+            "--init",
+            &data("digits/init.safetensors"),
+            "--no-shuffle",
+            "--optimizer",
+            optimizer,
+            "--epochs",
+            "3",
+            "--batch-size",
+            "32",
+            "--save",
+            out.to_str().unwrap(),
+            "--metrics",
+            metrics.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let (ours, torch) = (
+            read_safetensors_f32(&out),
+            read_safetensors_f32(Path::new(&data(&format!("digits/{expected}.safetensors")))),
+        );
+        assert_eq!(ours.keys().collect::<Vec<_>>(), torch.keys().collect::<Vec<_>>());
+        for (k, t) in &torch {
+            for (a, b) in ours[k].iter().zip(t) {
+                assert!((a - b).abs() <= 1e-6 + 1e-5 * b.abs(), "{expected} {k}: {a} vs {b}");
+            }
+        }
+        let csv = std::fs::read_to_string(&metrics).unwrap();
+        assert_eq!(csv.lines().next().unwrap(), "epoch,loss,accuracy,dead_fraction_1,dead_fraction_3");
+        assert_eq!(csv.lines().count(), 4, "a header and one row per epoch");
+    }
+}
+
+/// `nonlin inspect` finds the dead units PyTorch finds, on models PyTorch trained (files without metadata).
+#[test]
+fn inspect_reports_the_dead_units_pytorch_finds() {
+    let expected: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(data("digits/dead.json")).unwrap()).unwrap();
+    let arch = expected["arch"].as_str().unwrap();
+    for (name, layers) in expected["models"].as_object().unwrap() {
+        let o = nonlin(&[
+            "inspect",
+            "--model",
+            &data(&format!("digits/{name}.safetensors")),
+            "--arch",
+            arch,
+            "--data",
+            &digits(),
+            "--json",
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let ours: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        for (l, t) in ours["layers"].as_array().unwrap().iter().zip(layers.as_array().unwrap()) {
+            assert_eq!(l["index"], t["index"]);
+            assert_eq!(l["units"], t["units"]);
+            assert_eq!(l["dead_indices"], t["dead_indices"], "{name} layer {}", t["index"]);
+            assert_eq!(l["dead"].as_u64().unwrap() as usize, t["dead_indices"].as_array().unwrap().len());
+        }
+        // Every unit dead in both layers: the output no longer depends on the input.
+        assert_eq!(ours["collapsed"], name == "aggressive", "{name} collapsed");
+    }
+    // Without --arch, a file with no metadata is a clear error.
+    fails_with(&["inspect", "--model", &data("digits/sgd.safetensors"), "--data", &digits()], "pass --arch");
+}
+
+#[test]
+fn train_saves_its_architecture_for_inspect() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("m.safetensors");
+    let report = dir.path().join("report");
+    let o = nonlin(&[
+        "train",
+        "--data",
+        &digits(),
+        "--arch",
+        "linear:16 leaky_relu:negative_slope=0.1 linear:10",
+        "--epochs",
+        "2",
+        "--save",
+        model.to_str().unwrap(),
+        "--report",
+        report.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("epoch 2: loss"),
+        "a summary line per epoch when not on a terminal"
+    );
+    for f in ["report.html", "loss.png", "accuracy.png", "dead_fraction.png"] {
+        assert!(report.join(f).exists(), "{f}");
+    }
+    let o = nonlin(&["inspect", "--model", model.to_str().unwrap(), "--data", &digits()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(stdout(&o).contains("layer 1 LeakyReLU(negative_slope=0.1): 16 units"));
+}
+
+#[test]
+fn train_and_inspect_errors_are_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p.to_string_lossy().into_owned()
+    };
+    let ragged = write("ragged.csv", "a,b,label\n1,2,0\n1,2\n");
+    let text = write("text.csv", "a,b,label\n1,x,0\n");
+    let range = write("range.csv", "a,b,label\n1,2,0\n1,2,7\n");
+    let empty = write("empty.csv", "");
+    let arch = "linear:4 relu linear:3";
+    fails_with(&["train", "--data", &ragged, "--arch", arch], "line 3: 2 fields, but the header has 3");
+    fails_with(&["train", "--data", &text, "--arch", arch], "line 2, column 'b': 'x' is not a finite number");
+    fails_with(
+        &["train", "--data", &range, "--arch", arch],
+        "line 3: label 7 in column 'label' is not a class id in 0..2",
+    );
+    fails_with(&["train", "--data", &empty, "--arch", arch], "the file is empty");
+    fails_with(&["train", "--data", &digits(), "--arch", "linear:4 swish linear:10"], "unknown activation 'swish'");
+    fails_with(&["train", "--data", &digits(), "--arch", "relu"], "has no linear layer");
+    fails_with(&["train", "--data", &digits(), "--arch", arch, "--optimizer", "rmsprop"], "unknown optimizer");
+    fails_with(&["train", "--data", &digits(), "--arch", arch, "--target", "nope"], "no column named 'nope'");
+    fails_with(
+        &[
+            "train",
+            "--data",
+            &digits(),
+            "--arch",
+            "linear:5 relu linear:10",
+            "--init",
+            &data("digits/init.safetensors"),
+        ],
+        "size mismatch for 0.weight",
+    );
+    fails_with(&["inspect", "--model", &data("missing.safetensors"), "--data", &digits()], "cannot read");
+}

@@ -16,7 +16,10 @@
 //! # Ok::<(), nonlin_nn::Error>(())
 //! ```
 
+pub mod arch;
+pub mod data;
 pub mod demo;
+pub mod diagnostics;
 mod element;
 mod error;
 pub mod init;
@@ -27,6 +30,7 @@ pub mod optim;
 pub mod pyfmt;
 pub mod rng;
 mod tensor;
+pub mod train;
 
 pub use element::Element;
 pub use error::Error;

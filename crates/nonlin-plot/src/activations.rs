@@ -197,5 +197,6 @@ pub fn figure(curves: &[(String, Activation)], opts: &PlotOptions) -> Result<Fig
         ylim: opts.ylim,
         grid: opts.grid,
         legend: opts.legend,
+        ylog: false,
     })
 }

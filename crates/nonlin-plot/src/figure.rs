@@ -48,6 +48,8 @@ pub struct Figure {
     pub ylim: Option<(f64, f64)>,
     pub grid: bool,
     pub legend: bool,
+    /// Logarithmic y axis (decade ticks); non-positive values are left out.
+    pub ylog: bool,
 }
 
 impl Default for Figure {
@@ -64,6 +66,7 @@ impl Default for Figure {
             ylim: None,
             grid: true,
             legend: true,
+            ylog: false,
         }
     }
 }
@@ -76,7 +79,9 @@ pub struct Axes {
     pub width: f32,
     pub height: f32,
     pub xlim: (f64, f64),
+    /// For a logarithmic axis, the limits of log10(y).
     pub ylim: (f64, f64),
+    pub ylog: bool,
 }
 
 impl Axes {
@@ -87,6 +92,7 @@ impl Axes {
 
     /// Pixel y of data y.
     pub fn py(&self, y: f64) -> f32 {
+        let y = if self.ylog { y.log10() } else { y };
         self.top + self.height - ((y - self.ylim.0) / (self.ylim.1 - self.ylim.0)) as f32 * self.height
     }
 }
@@ -144,7 +150,12 @@ impl Figure {
             width: (0.9 - 0.125) * w,
             height: (0.88 - 0.11) * h,
             xlim: self.xlim.unwrap_or_else(|| autoscale(xs)),
-            ylim: self.ylim.unwrap_or_else(|| autoscale(ys)),
+            ylim: match self.ylim {
+                Some((a, b)) if self.ylog => (a.log10(), b.log10()),
+                Some(l) => l,
+                None => autoscale(ys),
+            },
+            ylog: self.ylog,
         }
     }
 
@@ -165,8 +176,19 @@ impl Figure {
         };
         let xticks: Vec<f64> =
             ticks::max_n_locator(ax.xlim.0, ax.xlim.1, nx).into_iter().filter(|t| inside(t, ax.xlim)).collect();
-        let yticks: Vec<f64> =
-            ticks::max_n_locator(ax.ylim.0, ax.ylim.1, ny).into_iter().filter(|t| inside(t, ax.ylim)).collect();
+        // On a log axis: one tick per decade (in log10 units), labelled 1e−3 and so on.
+        let ylog_ticks: Vec<f64> = if ax.ylog {
+            let (lo, hi) = (ax.ylim.0.ceil() as i64, ax.ylim.1.floor() as i64);
+            let every = ((hi - lo) / 9 + 1).max(1);
+            (lo..=hi).filter(|k| (k - lo) % every == 0).map(|k| k as f64).collect()
+        } else {
+            Vec::new()
+        };
+        let yticks: Vec<f64> = if ax.ylog {
+            ylog_ticks.iter().map(|k| 10f64.powf(*k)).collect()
+        } else {
+            ticks::max_n_locator(ax.ylim.0, ax.ylim.1, ny).into_iter().filter(|t| inside(t, ax.ylim)).collect()
+        };
 
         if self.grid {
             let grid = Color::hex(0xb0b0b0).alpha(0.7);
@@ -181,7 +203,8 @@ impl Figure {
         }
         for s in &self.series {
             for seg in &s.segments {
-                let pts: Vec<(f32, f32)> = seg.iter().map(|&(x, y)| (ax.px(x), ax.py(y))).collect();
+                let pts: Vec<(f32, f32)> =
+                    seg.iter().filter(|p| !self.ylog || p.1 > 0.0).map(|&(x, y)| (ax.px(x), ax.py(y))).collect();
                 let dash = s.dashed.then(|| dashes(s.width_pt));
                 let cap = if s.dashed { Cap::Butt } else { Cap::Projecting };
                 let mut shape = line(&pts, s.color, s.width_pt * PT, dash, cap);
@@ -189,7 +212,7 @@ impl Figure {
                 shapes.push(shape);
             }
         }
-        for l in &self.hlines {
+        for l in self.hlines.iter().filter(|l| !self.ylog || l.y > 0.0) {
             let y = snap(ax.py(l.y));
             let dash = l.dashed.then(|| dashes(l.width_pt));
             let mut shape = line(&[(ax.left, y), (right, y)], l.color, l.width_pt * PT, dash, Cap::Butt);
@@ -214,7 +237,11 @@ impl Figure {
             let w = font::measure(label, tick_size).width;
             shapes.push(text_shape(label, tick_size, x - w / 2.0, tick_label_top + LP_ASCENT * tick_size, 0.0, black));
         }
-        let ylabels = ticks::labels(&yticks);
+        let ylabels = if ax.ylog {
+            ylog_ticks.iter().map(|k| format!("1e{}", *k as i64).replace('-', "\u{2212}")).collect()
+        } else {
+            ticks::labels(&yticks)
+        };
         let mut widest = 0.0f32;
         for (&tv, label) in yticks.iter().zip(&ylabels) {
             let y = snap(ax.py(tv));

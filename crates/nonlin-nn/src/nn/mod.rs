@@ -47,6 +47,13 @@ pub trait Module<T: Element = f32>: fmt::Display {
         }
     }
 
+    /// For activation layers, the derivative of the output with respect to each element of `input` (what
+    /// dead-unit analysis looks at); `None` for other layers.
+    fn local_derivative(&self, input: &Tensor<T>) -> Option<Result<Tensor<T>, Error>> {
+        let _ = input;
+        None
+    }
+
     /// `state_dict()`: the parameters by name (values shared, not copied).
     fn state_dict(&self) -> Vec<(String, Tensor<T>)> {
         self.named_parameters()
@@ -158,6 +165,16 @@ impl<T: Element> Module<T> for ActivationLayer {
             Activation::Rrelu { lower, upper } if self.training => x.rrelu_train(lower, upper),
             act => x.activation(&act),
         }
+    }
+    fn local_derivative(&self, input: &Tensor<T>) -> Option<Result<Tensor<T>, Error>> {
+        let x = input.to_vec();
+        let mut d = vec![T::ZERO; x.len()];
+        Some(
+            self.activation
+                .backward(&x, &vec![T::ONE; x.len()], &mut d)
+                .map_err(Error::from)
+                .and_then(|()| Tensor::from_vec(d, input.shape())),
+        )
     }
     fn train(&mut self, mode: bool) {
         self.training = mode;
@@ -301,6 +318,15 @@ impl<T: Element> PReLU<T> {
 impl<T: Element> Module<T> for PReLU<T> {
     fn forward(&self, x: &Tensor<T>) -> Result<Tensor<T>, Error> {
         x.prelu(&self.weight)
+    }
+    fn local_derivative(&self, input: &Tensor<T>) -> Option<Result<Tensor<T>, Error>> {
+        let (x, w, shape) = (input.to_vec(), self.weight.to_vec(), input.shape().to_vec());
+        let (mut d, mut gw) = (vec![T::ZERO; x.len()], vec![T::ZERO; w.len()]);
+        Some(
+            nonlin::prelu::backward(&x, &shape, &w, &vec![T::ONE; x.len()], &mut d, &mut gw)
+                .map_err(Error::from)
+                .and_then(|()| Tensor::from_vec(d, &shape)),
+        )
     }
     fn named_parameters(&self) -> Vec<(String, Tensor<T>)> {
         vec![("weight".to_string(), self.weight.clone())]

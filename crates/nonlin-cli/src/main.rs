@@ -1,6 +1,7 @@
 //! `nonlin`: PyTorch's activation functions from the command line.
 
 mod eval;
+mod experiment;
 mod list;
 mod npy;
 mod plot;
@@ -42,6 +43,11 @@ enum Command {
     Train(train::TrainArgs),
     /// Find dead units and collapse in a trained model on a data set.
     Inspect(train::InspectArgs),
+    /// Measure the dying-ReLU problem and write an HTML report with figures and results.json.
+    Experiment {
+        #[command(subcommand)]
+        which: ExperimentKind,
+    },
     /// List every activation: name, PyTorch class, parameters, formula and derivative.
     List {
         /// Print JSON instead of text.
@@ -71,6 +77,22 @@ pub struct EvalArgs {
     /// With numbers: compute in this precision.
     #[arg(long, value_enum, default_value = "f64", conflicts_with = "input")]
     dtype: eval::Dtype,
+}
+
+#[derive(Subcommand)]
+enum ExperimentKind {
+    /// Born dead at initialization, dying during training, vanishing gradients.
+    DyingRelu {
+        /// Output directory (created).
+        #[arg(long, default_value = "dying-relu-report")]
+        out: PathBuf,
+        /// Fewer trials, seeds and epochs (under a minute).
+        #[arg(long)]
+        quick: bool,
+        /// The digits CSV (default: data/digits.csv of this repository).
+        #[arg(long, value_name = "FILE.csv")]
+        data: Option<PathBuf>,
+    },
 }
 
 #[derive(clap::Args)]
@@ -146,6 +168,11 @@ fn main() -> ExitCode {
         Command::List { json } => list::run(json),
         Command::Plot(args) => plot::run(&args),
         Command::Train(args) => train::train(&args),
+        Command::Experiment { which: ExperimentKind::DyingRelu { out, quick, data } } => {
+            let data =
+                data.unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/digits.csv")));
+            experiment::run(&out, quick, &data)
+        }
         Command::Inspect(args) => train::inspect_cmd(&args),
         Command::Demo { seed } => {
             nonlin_nn::demo::tutorial(seed).map(|text| print!("{text}")).map_err(|e| e.to_string())

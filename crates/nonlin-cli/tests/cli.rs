@@ -501,3 +501,32 @@ fn train_and_inspect_errors_are_one_line() {
     );
     fails_with(&["inspect", "--model", &data("missing.safetensors"), "--data", &digits()], "cannot read");
 }
+
+/// The quick experiment writes the report, its figures and results.json with every required field.
+#[test]
+fn experiment_dying_relu_quick_writes_a_complete_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("report");
+    let o = nonlin(&["experiment", "dying-relu", "--quick", "--out", out.to_str().unwrap(), "--data", &digits()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    for img in html.split("src=\"").skip(1).map(|s| s.split('"').next().unwrap()) {
+        assert!(out.join(img).exists(), "{img} referenced by the report");
+    }
+    let r: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("results.json")).unwrap()).unwrap();
+    let born = r["born_dead"].as_array().unwrap();
+    assert_eq!(born.len(), 3 * 5 * 6, "3 variants × 5 widths × 6 depths");
+    for row in born {
+        for k in ["activation", "init", "width", "depth", "trials", "probability", "lower_bound", "upper_bound"] {
+            assert!(!row[k].is_null(), "born_dead row lacks {k}");
+        }
+    }
+    let training = r["training"].as_array().unwrap();
+    assert_eq!(training.len(), 5 * 2 * 3, "5 activations × 2 learning rates × 1 seed × 3 epochs");
+    assert_eq!(r["vanishing_gradients"].as_array().unwrap().len(), 5 * 20);
+    fails_with(
+        &["experiment", "dying-relu", "--quick", "--out", out.to_str().unwrap(), "--data", "/nonexistent.csv"],
+        "cannot read",
+    );
+}

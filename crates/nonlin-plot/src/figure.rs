@@ -144,6 +144,16 @@ impl Figure {
             .iter()
             .flat_map(|s| s.segments.iter().flatten().map(|p| p.1))
             .chain(self.hlines.iter().map(|l| l.y));
+        let ylog = self.ylog;
+        let ys = ys.filter_map(move |y| {
+            if !ylog {
+                Some(y)
+            } else if y > 0.0 {
+                Some(y.log10())
+            } else {
+                None
+            }
+        });
         Axes {
             left: 0.125 * w,
             top: (1.0 - 0.88) * h,

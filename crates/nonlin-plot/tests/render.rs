@@ -113,3 +113,25 @@ fn bad_options_are_errors() {
     assert!(bad(PlotOptions { width: 10, ..Default::default() }).contains("between 100 and 10000"));
     assert!(figure(&[], &PlotOptions::default()).is_err());
 }
+
+/// A log axis spans the data's decades (with 5% margins in log units) and puts a tick on each decade.
+#[test]
+fn log_axis_limits_and_ticks() {
+    use nonlin_plot::{Color, Figure, Series};
+    let fig = Figure {
+        series: vec![Series {
+            label: "g".into(),
+            segments: vec![vec![(1.0, 1e-8), (2.0, 1e-3), (3.0, 10.0)]],
+            color: Color::hex(0x1f77b4),
+            dashed: false,
+            width_pt: 1.5,
+        }],
+        ylog: true,
+        ..Figure::default()
+    };
+    let ax = fig.axes();
+    assert!((ax.ylim.0 - (-8.45)).abs() < 1e-9 && (ax.ylim.1 - 1.45).abs() < 1e-9, "{:?}", ax.ylim);
+    assert!((ax.py(1e-8) - (ax.top + ax.height * (1.0 - 0.45 / 9.9) as f32)).abs() < 0.01);
+    let svg = fig.to_svg();
+    assert!(svg.contains("<path"), "renders");
+}

@@ -1,5 +1,7 @@
 //! `nonlin`: PyTorch's activation functions from the command line.
 
+mod accuracy;
+mod bench;
 mod eval;
 mod experiment;
 mod list;
@@ -48,6 +50,10 @@ enum Command {
         #[command(subcommand)]
         which: ExperimentKind,
     },
+    /// Measure the float32 kernels' error in ULPs against the f64 reference.
+    Accuracy(accuracy::AccuracyArgs),
+    /// Time kernels (forward or backward) against a plain copy of the same buffers.
+    Bench(bench::BenchArgs),
     /// List every activation: name, PyTorch class, parameters, formula and derivative.
     List {
         /// Print JSON instead of text.
@@ -168,6 +174,8 @@ fn main() -> ExitCode {
         Command::List { json } => list::run(json),
         Command::Plot(args) => plot::run(&args),
         Command::Train(args) => train::train(&args),
+        Command::Bench(args) => bench::run(&args),
+        Command::Accuracy(args) => accuracy::run(&args),
         Command::Experiment { which: ExperimentKind::DyingRelu { out, quick, data } } => {
             let data =
                 data.unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/digits.csv")));

@@ -3,6 +3,7 @@
 use crate::error::{Error, check_len};
 use crate::float::Float;
 use crate::kernel::{Kernel, Visit};
+use crate::math::Fast;
 use crate::{exponential, gelu, hard, rectifiers, sigmoid};
 
 /// Which formula [`Activation::Gelu`] uses (PyTorch's `approximate=` argument).
@@ -250,6 +251,41 @@ impl Activation {
         Ok(self.dispatch(Scalar { x, g: Some(T::ONE) }))
     }
 
+    /// `(f(x), f′(x))` from the accuracy reference: the same formulas evaluated with the platform's libm (and the
+    /// `libm` crate's `erfc`) instead of the vectorized functions. `nonlin accuracy` measures the kernels against it.
+    pub fn reference(&self, x: f64) -> Result<(f64, f64), Error> {
+        self.validate()?;
+        let smooth = |s: &dyn Fn(f64) -> (f64, f64)| Ok(s(x));
+        use crate::kernel::Smooth;
+        use crate::math::Libm;
+        fn both<S: Smooth>(s: S, x: f64) -> (f64, f64) {
+            (s.f(x), s.df(x))
+        }
+        match *self {
+            Activation::Elu { alpha } => smooth(&|x| both(exponential::Elu::<Libm>::plain(alpha), x)),
+            Activation::Celu { alpha } => smooth(&|x| both(exponential::Elu::<Libm>::celu(alpha), x)),
+            Activation::Selu => smooth(&|x| both(exponential::Elu::<Libm>::selu(), x)),
+            Activation::Gelu { approximate: GeluApproximate::None } => {
+                smooth(&|x| both(gelu::GeluErf::<Libm>::default(), x))
+            }
+            Activation::Gelu { approximate: GeluApproximate::Tanh } => {
+                smooth(&|x| both(gelu::GeluTanh::<Libm>::default(), x))
+            }
+            Activation::Silu => smooth(&|x| both(sigmoid::Silu::<Libm>::default(), x)),
+            Activation::Mish => smooth(&|x| both(exponential::Mish::<Libm>::default(), x)),
+            Activation::Softplus { beta, threshold } => {
+                smooth(&|x| both(exponential::Softplus::<Libm>::new(beta, threshold), x))
+            }
+            Activation::Softsign => smooth(&|x| both(sigmoid::Softsign::<Libm>::default(), x)),
+            Activation::Sigmoid => smooth(&|x| both(sigmoid::Sigmoid::<Libm>::default(), x)),
+            Activation::Tanh => smooth(&|x| both(sigmoid::Tanh::<Libm>::default(), x)),
+            Activation::LogSigmoid => smooth(&|x| both(sigmoid::LogSigmoid::<Libm>::default(), x)),
+            Activation::Tanhshrink => smooth(&|x| both(sigmoid::Tanhshrink::<Libm>::default(), x)),
+            // Piecewise-linear activations are exact arithmetic in f64.
+            _ => Ok((self.dispatch(Scalar { x, g: None }), self.dispatch(Scalar { x, g: Some(1.0) }))),
+        }
+    }
+
     /// Calls `v` with the kernel for this activation, its parameters converted to `T`.
     fn dispatch<T: Float, V: Visit<T>>(&self, v: V) -> V::Out {
         match *self {
@@ -258,24 +294,24 @@ impl Activation {
             Activation::LeakyRelu { negative_slope } => v.visit(rectifiers::LeakyRelu::new(negative_slope)),
             Activation::Prelu { weight } => v.visit(rectifiers::LeakyRelu::new(weight)),
             Activation::Rrelu { lower, upper } => v.visit(rectifiers::LeakyRelu::new((lower + upper) / 2.0)),
-            Activation::Elu { alpha } => v.visit(exponential::Elu::plain(alpha)),
-            Activation::Celu { alpha } => v.visit(exponential::Elu::celu(alpha)),
-            Activation::Selu => v.visit(exponential::Elu::selu()),
-            Activation::Gelu { approximate: GeluApproximate::None } => v.visit(gelu::GeluErf),
-            Activation::Gelu { approximate: GeluApproximate::Tanh } => v.visit(gelu::GeluTanh),
-            Activation::Silu => v.visit(sigmoid::Silu),
-            Activation::Mish => v.visit(exponential::Mish),
-            Activation::Softplus { beta, threshold } => v.visit(exponential::Softplus::new(beta, threshold)),
-            Activation::Softsign => v.visit(sigmoid::Softsign),
-            Activation::Sigmoid => v.visit(sigmoid::Sigmoid),
-            Activation::Tanh => v.visit(sigmoid::Tanh),
-            Activation::LogSigmoid => v.visit(sigmoid::LogSigmoid),
+            Activation::Elu { alpha } => v.visit(exponential::Elu::<Fast>::plain(alpha)),
+            Activation::Celu { alpha } => v.visit(exponential::Elu::<Fast>::celu(alpha)),
+            Activation::Selu => v.visit(exponential::Elu::<Fast>::selu()),
+            Activation::Gelu { approximate: GeluApproximate::None } => v.visit(gelu::GeluErf::<Fast>::default()),
+            Activation::Gelu { approximate: GeluApproximate::Tanh } => v.visit(gelu::GeluTanh::<Fast>::default()),
+            Activation::Silu => v.visit(sigmoid::Silu::<Fast>::default()),
+            Activation::Mish => v.visit(exponential::Mish::<Fast>::default()),
+            Activation::Softplus { beta, threshold } => v.visit(exponential::Softplus::<Fast>::new(beta, threshold)),
+            Activation::Softsign => v.visit(sigmoid::Softsign::<Fast>::default()),
+            Activation::Sigmoid => v.visit(sigmoid::Sigmoid::<Fast>::default()),
+            Activation::Tanh => v.visit(sigmoid::Tanh::<Fast>::default()),
+            Activation::LogSigmoid => v.visit(sigmoid::LogSigmoid::<Fast>::default()),
             Activation::Hardtanh { min_val, max_val } => v.visit(hard::Hardtanh::new(min_val, max_val)),
             Activation::Hardsigmoid => v.visit(hard::Hardsigmoid),
             Activation::Hardswish => v.visit(hard::Hardswish),
             Activation::Hardshrink { lambd } => v.visit(hard::Hardshrink::new(lambd)),
             Activation::Softshrink { lambd } => v.visit(hard::Softshrink::new(lambd)),
-            Activation::Tanhshrink => v.visit(sigmoid::Tanhshrink),
+            Activation::Tanhshrink => v.visit(sigmoid::Tanhshrink::<Fast>::default()),
             Activation::Threshold { threshold, value } => v.visit(rectifiers::Threshold::new(threshold, value)),
         }
     }
@@ -289,9 +325,7 @@ struct Forward<'a, T> {
 impl<T: Float> Visit<T> for Forward<'_, T> {
     type Out = ();
     fn visit<K: Kernel<T>>(self, k: K) {
-        for (y, &x) in self.y.iter_mut().zip(self.x) {
-            *y = k.forward(x);
-        }
+        crate::simd::forward(k, self.x, self.y);
     }
 }
 
@@ -302,9 +336,7 @@ struct ForwardInplace<'a, T> {
 impl<T: Float> Visit<T> for ForwardInplace<'_, T> {
     type Out = ();
     fn visit<K: Kernel<T>>(self, k: K) {
-        for x in self.x.iter_mut() {
-            *x = k.forward(*x);
-        }
+        crate::simd::forward_inplace(k, self.x);
     }
 }
 
@@ -317,9 +349,7 @@ struct Backward<'a, T> {
 impl<T: Float> Visit<T> for Backward<'_, T> {
     type Out = ();
     fn visit<K: Kernel<T>>(self, k: K) {
-        for ((gx, &x), &g) in self.gx.iter_mut().zip(self.x).zip(self.g) {
-            *gx = k.backward(x, g);
-        }
+        crate::simd::backward(k, self.x, self.g, self.gx);
     }
 }
 

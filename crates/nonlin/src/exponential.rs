@@ -1,8 +1,9 @@
 //! ELU, CELU, SELU, Softplus and Mish: the activations built on `eˣ`.
 
+use std::marker::PhantomData;
+
 use crate::kernel::Smooth;
-use crate::math::{log1pexp, sigmoid};
-use crate::sigmoid::{EXP_SUBNORMAL, exp_x_1px_tail, x_exp_x_tail};
+use crate::math::{Fast, MathLib, log1pexp, sigmoid};
 
 /// `scale·α` and `scale` from PyTorch's `torch.nn.SELU` (Klambauer et al., 2017).
 pub(crate) const SELU_ALPHA: f64 = 1.673_263_242_354_377_284_817_042_991_671_7;
@@ -15,33 +16,37 @@ pub(crate) const SELU_SCALE: f64 = 1.050_700_987_355_480_493_419_334_985_294_6;
 /// (α for ELU, 1 for CELU, α·scale for SELU), and NaN for NaN (PyTorch's vectorized path; its scalar tail loop
 /// gives `scale`).
 #[derive(Clone, Copy)]
-pub(crate) struct Elu {
+pub(crate) struct Elu<M = Fast> {
     neg: f64,
     scale: f64,
     input_scale: f64,
+    lib: PhantomData<M>,
 }
 
-impl Elu {
+impl<M> Elu<M> {
     pub(crate) fn plain(alpha: f64) -> Self {
-        Elu { neg: alpha, scale: 1.0, input_scale: 1.0 }
+        Elu { neg: alpha, scale: 1.0, input_scale: 1.0, lib: PhantomData }
     }
     pub(crate) fn celu(alpha: f64) -> Self {
-        Elu { neg: alpha, scale: 1.0, input_scale: 1.0 / alpha }
+        Elu { neg: alpha, scale: 1.0, input_scale: 1.0 / alpha, lib: PhantomData }
     }
     pub(crate) fn selu() -> Self {
-        Elu { neg: SELU_ALPHA * SELU_SCALE, scale: SELU_SCALE, input_scale: 1.0 }
+        Elu { neg: SELU_ALPHA * SELU_SCALE, scale: SELU_SCALE, input_scale: 1.0, lib: PhantomData }
     }
 }
 
-impl Smooth for Elu {
-    #[inline]
+impl<M: MathLib> Smooth for Elu<M> {
+    #[inline(always)]
     fn f(&self, x: f64) -> f64 {
-        if x <= 0.0 { self.neg * (x * self.input_scale).exp_m1() } else { x * self.scale }
+        // Both branches are computed and one selected, so the loop vectorizes.
+        let negative = self.neg * M::expm1(x * self.input_scale);
+        let positive = x * self.scale;
+        if x <= 0.0 { negative } else { positive }
     }
-    #[inline]
+    #[inline(always)]
     fn df(&self, x: f64) -> f64 {
         if x <= 0.0 {
-            self.neg * self.input_scale * (x * self.input_scale).exp()
+            self.neg * self.input_scale * M::exp(x * self.input_scale)
         } else if x > 0.0 {
             self.scale
         } else {
@@ -53,27 +58,30 @@ impl Smooth for Elu {
 /// `β·x > threshold ? x : ln(1 + e^(β·x))/β` (strict `>`, as PyTorch). The log term is evaluated in a form that
 /// never overflows, so a large `threshold` does not produce `inf`. Gradient: `β·x > threshold ? 1 : σ(β·x)`.
 #[derive(Clone, Copy)]
-pub(crate) struct Softplus {
+pub(crate) struct Softplus<M = Fast> {
     beta: f64,
     threshold: f64,
+    lib: PhantomData<M>,
 }
 
-impl Softplus {
+impl<M> Softplus<M> {
     pub(crate) fn new(beta: f64, threshold: f64) -> Self {
-        Softplus { beta, threshold }
+        Softplus { beta, threshold, lib: PhantomData }
     }
 }
 
-impl Smooth for Softplus {
-    #[inline]
+impl<M: MathLib> Smooth for Softplus<M> {
+    #[inline(always)]
     fn f(&self, x: f64) -> f64 {
         let z = x * self.beta;
-        if z > self.threshold { x } else { log1pexp(z) / self.beta }
+        let y = log1pexp::<M>(z) / self.beta;
+        if z > self.threshold { x } else { y }
     }
-    #[inline]
+    #[inline(always)]
     fn df(&self, x: f64) -> f64 {
         let z = x * self.beta;
-        if z > self.threshold { 1.0 } else { sigmoid(z) }
+        let d = sigmoid::<M>(z);
+        if z > self.threshold { 1.0 } else { d }
     }
 }
 
@@ -83,40 +91,43 @@ const MISH_LINEAR: f64 = 20.0;
 /// `x·tanh(softplus(x))`, written with `n = eˣ(eˣ + 2)` as `x·n/(n + 2)`: no cancellation for negative `x`, no
 /// overflow for large `x`, and the limits at ±∞ (+∞ and −0.0) where PyTorch's formula gives NaN.
 /// Gradient: `tanh(sp) + x·σ(x)·sech²(sp)` with `sech²(sp) = 4(n + 1)/(n + 2)²`; limits 0 at −∞ and 1 at +∞.
-#[derive(Clone, Copy)]
-pub(crate) struct Mish;
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Mish<M = Fast>(PhantomData<M>);
 
-impl Smooth for Mish {
-    #[inline]
+impl<M: MathLib> Smooth for Mish<M> {
+    /// With `e = eˣ` (in scaled parts `m·s1·s2`) and `n = e(e + 2)`: `tanh(softplus(x)) = n/(n + 2) = e·q`,
+    /// `q = (e + 2)/(n + 2)`, so Mish is `((x·m·q)·s1)·s2` — accurate into the subnormal tail, one rounding.
+    #[inline(always)]
     fn f(&self, x: f64) -> f64 {
-        if x > MISH_LINEAR {
-            return x;
-        }
-        if x == f64::NEG_INFINITY {
-            return -0.0;
-        }
-        if x < EXP_SUBNORMAL {
-            // tanh(softplus(x)) = eˣ to within e^(2x) relative: Mish is x·eˣ, evaluated without subnormal eˣ.
-            return x_exp_x_tail(x);
-        }
-        let e = x.exp();
+        let (m, s1, s2) = M::exp_parts(x);
+        let e = m * s1 * s2;
         let n = e * (e + 2.0);
-        x * (n / (n + 2.0))
+        let q = (e + 2.0) / (n + 2.0);
+        let y = ((x * m * q) * s1) * s2;
+        if x > MISH_LINEAR {
+            x
+        } else if x == f64::NEG_INFINITY {
+            -0.0
+        } else {
+            y
+        }
     }
-    #[inline]
+    /// `tanh(sp) + x·σ(x)·sech²(sp) = e·(q + x·r·w)`, `r = 1/(1 + e)`, `w = 4(n + 1)/(n + 2)²`.
+    #[inline(always)]
     fn df(&self, x: f64) -> f64 {
-        if x > MISH_LINEAR {
-            return 1.0;
-        }
-        if x == f64::NEG_INFINITY {
-            return 0.0;
-        }
-        if x < EXP_SUBNORMAL {
-            return exp_x_1px_tail(x);
-        }
-        let e = x.exp();
+        let (m, s1, s2) = M::exp_parts(x);
+        let e = m * s1 * s2;
         let n = e * (e + 2.0);
-        let t = n / (n + 2.0);
-        t + x * sigmoid(x) * (4.0 * (n + 1.0) / ((n + 2.0) * (n + 2.0)))
+        let q = (e + 2.0) / (n + 2.0);
+        let r = 1.0 / (1.0 + e);
+        let w = 4.0 * (n + 1.0) / ((n + 2.0) * (n + 2.0));
+        let d = ((m * (q + x * r * w)) * s1) * s2;
+        if x > MISH_LINEAR {
+            1.0
+        } else if x == f64::NEG_INFINITY {
+            0.0
+        } else {
+            d
+        }
     }
 }

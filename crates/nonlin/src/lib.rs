@@ -33,7 +33,9 @@ pub mod prelu;
 mod rectifiers;
 pub mod rrelu;
 mod sigmoid;
+pub mod simd;
 mod spec;
+mod vmath;
 
 pub use activation::{Activation, GeluApproximate};
 pub use error::Error;

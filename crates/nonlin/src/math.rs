@@ -1,26 +1,96 @@
-//! Accurate `f64` building blocks shared by the smooth activations.
+//! The elementary functions the smooth activations are built from, behind a trait with two implementations:
+//! [`Fast`] (branch-free, vectorizable, `vmath`) for the kernels and [`Libm`] (the platform's libm and the `libm`
+//! crate) for the accuracy reference. The activation formulas are written once, generic over it.
 
-/// `σ(x) = 1/(1 + e^(−x))`, evaluated so that it keeps full relative accuracy in both tails.
-#[inline]
-pub(crate) fn sigmoid(x: f64) -> f64 {
-    if x >= 0.0 {
-        1.0 / (1.0 + (-x).exp())
-    } else {
-        let e = x.exp();
-        e / (1.0 + e)
+use crate::vmath;
+
+/// `exp`, `expm1`, `log1p`, `tanh` and `erfc` in `f64`.
+pub(crate) trait MathLib: Copy + Send + Sync + 'static {
+    fn exp(x: f64) -> f64;
+    /// `eˣ = m·s1·s2` with `s1`, `s2` powers of two: multiplying by `m` first and the powers last keeps a
+    /// subnormal result to one rounding.
+    fn exp_parts(x: f64) -> (f64, f64, f64);
+    fn expm1(x: f64) -> f64;
+    fn log1p(x: f64) -> f64;
+    fn tanh(x: f64) -> f64;
+    fn erfc(x: f64) -> f64;
+}
+
+/// The vectorizable implementations used by the kernels (`erfc` is still libm's: not yet vectorized).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Fast;
+
+impl MathLib for Fast {
+    #[inline(always)]
+    fn exp(x: f64) -> f64 {
+        vmath::exp(x)
+    }
+    #[inline(always)]
+    fn exp_parts(x: f64) -> (f64, f64, f64) {
+        vmath::exp_parts(x)
+    }
+    #[inline(always)]
+    fn expm1(x: f64) -> f64 {
+        vmath::expm1(x)
+    }
+    #[inline(always)]
+    fn log1p(x: f64) -> f64 {
+        vmath::log1p(x)
+    }
+    #[inline(always)]
+    fn tanh(x: f64) -> f64 {
+        vmath::tanh(x)
+    }
+    #[inline(always)]
+    fn erfc(x: f64) -> f64 {
+        libm::erfc(x)
     }
 }
 
+/// The platform's libm (std) and the `libm` crate's `erfc`: the accuracy reference.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Libm;
+
+impl MathLib for Libm {
+    fn exp(x: f64) -> f64 {
+        x.exp()
+    }
+    fn exp_parts(x: f64) -> (f64, f64, f64) {
+        // e^(x + 64) is normal down to x = −772; e^(−64) scales it back with one final rounding.
+        if x < 0.0 { ((x + 64.0).exp(), 1.0, (-64.0f64).exp()) } else { (x.exp(), 1.0, 1.0) }
+    }
+    fn expm1(x: f64) -> f64 {
+        x.exp_m1()
+    }
+    fn log1p(x: f64) -> f64 {
+        x.ln_1p()
+    }
+    fn tanh(x: f64) -> f64 {
+        x.tanh()
+    }
+    fn erfc(x: f64) -> f64 {
+        libm::erfc(x)
+    }
+}
+
+/// `σ(x) = 1/(1 + e^(−x))`, evaluated so that it keeps full relative accuracy in both tails.
+#[inline(always)]
+pub(crate) fn sigmoid<M: MathLib>(x: f64) -> f64 {
+    let e = M::exp(-x.abs());
+    let s = 1.0 / (1.0 + e);
+    if x >= 0.0 { s } else { e * s }
+}
+
 /// `ln(1 + eˣ)` without overflow for large `x` or loss of accuracy for very negative `x`.
-#[inline]
-pub(crate) fn log1pexp(x: f64) -> f64 {
+#[inline(always)]
+pub(crate) fn log1pexp<M: MathLib>(x: f64) -> f64 {
     let pos = if x > 0.0 { x } else { 0.0 };
-    pos + (-x.abs()).exp().ln_1p()
+    pos + M::log1p(M::exp(-x.abs()))
 }
 
 /// `1 − tanh²(x) = 4e^(−2|x|)/(1 + e^(−2|x|))²`, accurate where `1 − y²` would cancel.
-#[inline]
-pub(crate) fn sech2(x: f64) -> f64 {
-    let e = (-2.0 * x.abs()).exp();
+#[inline(always)]
+pub(crate) fn sech2<M: MathLib>(x: f64) -> f64 {
+    let e = M::exp(-2.0 * x.abs());
     4.0 * e / ((1.0 + e) * (1.0 + e))
 }

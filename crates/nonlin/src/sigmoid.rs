@@ -1,98 +1,96 @@
 //! Sigmoid, LogSigmoid, SiLU, Tanh, Tanhshrink and Softsign: the S-shaped family.
 
+use std::marker::PhantomData;
+
 use crate::kernel::Smooth;
-use crate::math::{sech2, sigmoid};
+use crate::math::{Fast, MathLib, sech2, sigmoid};
 
 /// `σ(x)`. Gradient `σ(x)·σ(−x)`, from `x` — PyTorch's `y(1 − y)` is 0 once `y` rounds to 1.
-#[derive(Clone, Copy)]
-pub(crate) struct Sigmoid;
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Sigmoid<M = Fast>(PhantomData<M>);
 
-impl Smooth for Sigmoid {
-    #[inline]
+impl<M: MathLib> Smooth for Sigmoid<M> {
+    #[inline(always)]
     fn f(&self, x: f64) -> f64 {
-        sigmoid(x)
+        sigmoid::<M>(x)
     }
-    #[inline]
+    #[inline(always)]
     fn df(&self, x: f64) -> f64 {
-        sigmoid(x) * sigmoid(-x)
+        sigmoid::<M>(x) * sigmoid::<M>(-x)
     }
 }
 
 /// `ln σ(x) = min(x, 0) − ln(1 + e^(−|x|))`, PyTorch's stable form (so +0.0 for large `x`). Gradient `σ(−x)`.
-#[derive(Clone, Copy)]
-pub(crate) struct LogSigmoid;
+#[derive(Clone, Copy, Default)]
+pub(crate) struct LogSigmoid<M = Fast>(PhantomData<M>);
 
-impl Smooth for LogSigmoid {
-    #[inline]
+impl<M: MathLib> Smooth for LogSigmoid<M> {
+    #[inline(always)]
     fn f(&self, x: f64) -> f64 {
         let neg = if x < 0.0 { x } else { 0.0 };
-        neg - (-x.abs()).exp().ln_1p()
+        neg - M::log1p(M::exp(-x.abs()))
     }
-    #[inline]
+    #[inline(always)]
     fn df(&self, x: f64) -> f64 {
-        sigmoid(-x)
+        sigmoid::<M>(-x)
     }
-}
-
-/// Below this, `eˣ` is subnormal and loses bits, so the tails below scale it into the normal range.
-pub(crate) const EXP_SUBNORMAL: f64 = -708.0;
-
-/// `eˣ = e^(x + 64)·e^(−64)`: with `e^(x + 64)` normal, the product rounds once into the subnormal range.
-/// (`x + 64` is exact for x in [−1024, −512].)
-const TAIL_SHIFT: f64 = 64.0;
-
-/// `x·eˣ` for `x < EXP_SUBNORMAL`, where it is the whole of `x·σ(x)` (and of Mish).
-#[inline]
-pub(crate) fn x_exp_x_tail(x: f64) -> f64 {
-    x * (x + TAIL_SHIFT).exp() * (-TAIL_SHIFT).exp()
-}
-
-/// `eˣ·(1 + x)` for `x < EXP_SUBNORMAL`: the whole of SiLU's (and Mish's) derivative there.
-#[inline]
-pub(crate) fn exp_x_1px_tail(x: f64) -> f64 {
-    (1.0 + x) * (x + TAIL_SHIFT).exp() * (-TAIL_SHIFT).exp()
 }
 
 /// `x·σ(x)`; −0.0 at −∞ (PyTorch: NaN), and accurate where the result is subnormal.
 /// Gradient `σ(x)·(1 + x·σ(−x))`: 0.5 at 0, 0 at −∞, 1 at +∞.
-#[derive(Clone, Copy)]
-pub(crate) struct Silu;
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Silu<M = Fast>(PhantomData<M>);
 
-impl Smooth for Silu {
-    #[inline]
+impl<M: MathLib> Smooth for Silu<M> {
+    /// `x ≥ 0`: `x/(1 + e^(−x))`; `x < 0`: `x·eˣ/(1 + eˣ)` with `eˣ` in scaled parts, so results deep in the
+    /// subnormal range round once. Every branch is computed and one selected (the loop vectorizes).
+    #[inline(always)]
     fn f(&self, x: f64) -> f64 {
-        if x == f64::NEG_INFINITY {
+        let (m, s1, s2) = M::exp_parts(-x.abs());
+        let d = 1.0 + m * s1 * s2;
+        let pos = x / d;
+        let neg = ((x * m / d) * s1) * s2;
+        if x >= 0.0 {
+            pos
+        } else if x == f64::NEG_INFINITY {
             -0.0
-        } else if x < EXP_SUBNORMAL {
-            x_exp_x_tail(x)
         } else {
-            x * sigmoid(x)
+            neg
         }
     }
-    #[inline]
+    /// `σ(x)·(1 + x·σ(−x))`, with `σ` from `e = e^(−|x|)`, `s = 1/(1 + e)`; for `x < 0` it is
+    /// `e·s·(1 + x·s)`, again with `e` in parts.
+    #[inline(always)]
     fn df(&self, x: f64) -> f64 {
-        if x.is_infinite() {
-            return if x > 0.0 { 1.0 } else { 0.0 };
+        let (m, s1, s2) = M::exp_parts(-x.abs());
+        let e = m * s1 * s2;
+        let s = 1.0 / (1.0 + e);
+        let pos = s * (1.0 + x * e * s);
+        let neg = ((m * s * (1.0 + x * s)) * s1) * s2;
+        if x == f64::INFINITY {
+            1.0
+        } else if x == f64::NEG_INFINITY {
+            0.0
+        } else if x >= 0.0 {
+            pos
+        } else {
+            neg
         }
-        if x < EXP_SUBNORMAL {
-            return exp_x_1px_tail(x);
-        }
-        sigmoid(x) * (1.0 + x * sigmoid(-x))
     }
 }
 
 /// `tanh x`. Gradient `sech²x`, from `x` (PyTorch's `1 − y²` cancels to 0 for |x| > 9 in f32).
-#[derive(Clone, Copy)]
-pub(crate) struct Tanh;
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Tanh<M = Fast>(PhantomData<M>);
 
-impl Smooth for Tanh {
-    #[inline]
+impl<M: MathLib> Smooth for Tanh<M> {
+    #[inline(always)]
     fn f(&self, x: f64) -> f64 {
-        x.tanh()
+        M::tanh(x)
     }
-    #[inline]
+    #[inline(always)]
     fn df(&self, x: f64) -> f64 {
-        sech2(x)
+        sech2::<M>(x)
     }
 }
 
@@ -113,38 +111,43 @@ const TANHSHRINK_TAYLOR: [f64; 7] = [
 
 /// `x − tanh x`, by its Taylor series near 0 where the difference cancels (PyTorch loses all digits there).
 /// Signed zeros give +0.0, as PyTorch's `x − tanh x`. Gradient `tanh²x`.
-#[derive(Clone, Copy)]
-pub(crate) struct Tanhshrink;
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Tanhshrink<M = Fast>(PhantomData<M>);
 
-impl Smooth for Tanhshrink {
-    #[inline]
+impl<M: MathLib> Smooth for Tanhshrink<M> {
+    #[inline(always)]
     fn f(&self, x: f64) -> f64 {
-        if x.abs() < TANHSHRINK_SERIES {
-            let x2 = x * x;
-            let poly = TANHSHRINK_TAYLOR.iter().rev().fold(0.0, |acc, &c| acc * x2 + c);
-            // `+ 0.0` turns the −0.0 of a zero input into +0.0, as `x − tanh x` does.
-            x * x2 * poly + 0.0
-        } else {
-            x - x.tanh()
-        }
+        let x2 = x * x;
+        let poly = TANHSHRINK_TAYLOR.iter().rev().fold(0.0, |acc, &c| acc * x2 + c);
+        // `+ 0.0` turns the −0.0 of a zero input into +0.0, as `x − tanh x` does.
+        let series = x * x2 * poly + 0.0;
+        let direct = x - M::tanh(x);
+        if x.abs() < TANHSHRINK_SERIES { series } else { direct }
     }
-    #[inline]
+    #[inline(always)]
     fn df(&self, x: f64) -> f64 {
-        let t = x.tanh();
+        let t = M::tanh(x);
         t * t
     }
 }
 
 /// `x/(1 + |x|)`; ±1 at ±∞ (PyTorch: NaN). Gradient `1/(1 + |x|)²`.
-#[derive(Clone, Copy)]
-pub(crate) struct Softsign;
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Softsign<M = Fast>(PhantomData<M>);
 
-impl Smooth for Softsign {
-    #[inline]
+impl<M: MathLib> Smooth for Softsign<M> {
+    #[inline(always)]
     fn f(&self, x: f64) -> f64 {
-        if x.is_infinite() { x.signum() } else { x / (1.0 + x.abs()) }
+        let y = x / (1.0 + x.abs());
+        if x == f64::INFINITY {
+            1.0
+        } else if x == f64::NEG_INFINITY {
+            -1.0
+        } else {
+            y
+        }
     }
-    #[inline]
+    #[inline(always)]
     fn df(&self, x: f64) -> f64 {
         let r = 1.0 / (1.0 + x.abs());
         r * r

@@ -197,3 +197,67 @@ fn vectors_cover_every_activation() {
         );
     }
 }
+
+/// The PyTorch vectors pass on every instruction-set level this CPU has (the other tests run on the default one).
+#[test]
+fn every_dispatch_level_passes_the_vectors() {
+    for level in nonlin::simd::available() {
+        nonlin::simd::set_level(Some(level)).unwrap();
+        for (tag, out) in [("f32", check::<f32>()), ("f64", check::<f64>())] {
+            assert!(out.failures.is_empty(), "{} {tag}: {}", level.name(), out.failures.join("\n"));
+            for (spec, dir) in &out.deviations {
+                assert!(documented(spec, tag, dir), "{} {tag}: {spec} {dir} undocumented", level.name());
+            }
+        }
+    }
+    nonlin::simd::set_level(None).unwrap();
+}
+
+/// Every level, and the threaded path for large inputs, give the same bits (the kernels use no fused
+/// multiply-adds, so vector width cannot change a result).
+#[test]
+fn levels_and_threads_agree_bit_for_bit() {
+    let n = nonlin::simd::PARALLEL_THRESHOLD + 1000;
+    let mut s = 12345u64;
+    let x: Vec<f32> = (0..n)
+        .map(|i| {
+            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            match i % 97 {
+                0 => f32::NAN,
+                1 => f32::INFINITY,
+                2 => f32::NEG_INFINITY,
+                3 => -0.0,
+                _ => f32::from_bits((s >> 32) as u32 & 0x7fff_ffff | if i % 2 == 0 { 0x8000_0000 } else { 0 })
+                    .clamp(-1e6, 1e6),
+            }
+        })
+        .collect();
+    let g = vec![0.75f32; n];
+    let specs = nonlin::CATALOGUE
+        .iter()
+        .map(|i| if i.name == "threshold" { "threshold:threshold=0.5,value=-1" } else { i.name });
+    for spec in specs.chain(["gelu:approximate=tanh", "softplus:beta=2,threshold=5", "celu:alpha=3"]) {
+        let act: Activation = spec.parse().unwrap();
+        let mut reference: Option<(Vec<u32>, Vec<u32>)> = None;
+        for level in nonlin::simd::available() {
+            nonlin::simd::set_level(Some(level)).unwrap();
+            let (mut y, mut d) = (vec![0f32; n], vec![0f32; n]);
+            act.forward(&x, &mut y).unwrap();
+            act.backward(&x, &g, &mut d).unwrap();
+            // The threaded result (large input) equals the single-chunk result on a small slice.
+            let (mut ys, mut ds) = (vec![0f32; 1000], vec![0f32; 1000]);
+            act.forward(&x[..1000], &mut ys).unwrap();
+            act.backward(&x[..1000], &g[..1000], &mut ds).unwrap();
+            let bits =
+                |v: &[f32]| v.iter().map(|f| if f.is_nan() { 0x7fc0_0000 } else { f.to_bits() }).collect::<Vec<u32>>();
+            assert_eq!(bits(&y[..1000]), bits(&ys), "{spec} {}: threaded forward", level.name());
+            assert_eq!(bits(&d[..1000]), bits(&ds), "{spec} {}: threaded backward", level.name());
+            let got = (bits(&y), bits(&d));
+            match &reference {
+                None => reference = Some(got),
+                Some(r) => assert!(r == &got, "{spec}: {} differs from the portable level", level.name()),
+            }
+        }
+    }
+    nonlin::simd::set_level(None).unwrap();
+}

@@ -1,0 +1,139 @@
+#!/usr/bin/env python3
+"""PyTorch vs `nonlin bench` on the same sizes and thread counts, side by side (same machine, same run).
+
+PyTorch writes into preallocated outputs (`out=` forms, or `torch.ops.aten.*_backward` into an out tensor where
+there is no `out=`), so neither side pays for allocation. Inputs are uniform on [−12, 12], as `nonlin bench` uses.
+
+Run from the repository root:
+    /tmp/torchenv/bin/python bench/torch_compare.py [--sizes 1024,65536,16777216] [--threads 1] [--backward]
+"""
+
+import argparse
+import json
+import platform
+import subprocess
+import time
+
+import torch
+import torch.nn.functional as F
+
+A = torch.ops.aten
+
+FORWARD = {
+    "relu": lambda x, y: torch.clamp_min(x, 0, out=y),
+    "relu6": lambda x, y: torch.clamp(x, 0, 6, out=y),
+    "leaky_relu": lambda x, y: torch._C._nn.leaky_relu(x, 0.01, out=y),
+    "prelu": lambda x, y: torch._C._nn.leaky_relu(x, 0.25, out=y),
+    "rrelu": lambda x, y: torch._C._nn.leaky_relu(x, (1 / 8 + 1 / 3) / 2, out=y),
+    "elu": lambda x, y: torch._C._nn.elu(x, out=y),
+    "celu": lambda x, y: torch._C._nn.elu(x, 1.0, 1.0, 1.0, out=y),
+    "selu": lambda x, y: torch._C._nn.elu(x, 1.6732632423543772, 1.0507009873554805, 1.0, out=y),
+    "gelu": lambda x, y: torch._C._nn.gelu(x, out=y),
+    "gelu:approximate=tanh": lambda x, y: torch._C._nn.gelu(x, approximate="tanh", out=y),
+    "silu": lambda x, y: torch._C._nn.silu(x, out=y),
+    "mish": lambda x, y: torch._C._nn.mish(x, out=y),
+    "softplus": lambda x, y: torch._C._nn.softplus(x, 1, 20, out=y),
+    "softsign": lambda x, y: torch.div(x, torch.abs(x).add_(1), out=y),
+    "sigmoid": lambda x, y: torch.sigmoid(x, out=y),
+    "tanh": lambda x, y: torch.tanh(x, out=y),
+    "logsigmoid": lambda x, y: torch._C._nn.log_sigmoid(x, out=y),
+    "hardtanh": lambda x, y: torch._C._nn.hardtanh(x, -1.0, 1.0, out=y),
+    "hardsigmoid": lambda x, y: torch._C._nn.hardsigmoid(x, out=y),
+    "hardswish": lambda x, y: torch._C._nn.hardswish(x, out=y),
+    "hardshrink": lambda x, y: torch.hardshrink(x, 0.5, out=y),
+    "softshrink": lambda x, y: torch._C._nn.softshrink(x, 0.5, out=y),
+    "tanhshrink": lambda x, y: torch.sub(x, torch.tanh(x), out=y),
+    "threshold:threshold=0.5,value=0": lambda x, y: torch.threshold(x, 0.5, 0.0, out=y),
+}
+
+# Backward: gradient with respect to the input into a preallocated tensor.
+BACKWARD = {
+    "relu": lambda x, y, g, o: A.threshold_backward.grad_input(g, y, 0, grad_input=o),
+    "relu6": lambda x, y, g, o: A.hardtanh_backward.grad_input(g, x, 0.0, 6.0, grad_input=o),
+    "leaky_relu": lambda x, y, g, o: A.leaky_relu_backward.grad_input(g, x, 0.01, False, grad_input=o),
+    "prelu": lambda x, y, g, o: A.leaky_relu_backward.grad_input(g, x, 0.25, False, grad_input=o),
+    "rrelu": lambda x, y, g, o: A.leaky_relu_backward.grad_input(g, x, (1 / 8 + 1 / 3) / 2, False, grad_input=o),
+    "elu": lambda x, y, g, o: A.elu_backward.grad_input(g, 1.0, 1.0, 1.0, False, x, grad_input=o),
+    "celu": lambda x, y, g, o: A.elu_backward.grad_input(g, 1.0, 1.0, 1.0, False, x, grad_input=o),
+    "selu": lambda x, y, g, o: A.elu_backward.grad_input(g, 1.6732632423543772, 1.0507009873554805, 1.0, False, x, grad_input=o),
+    "gelu": lambda x, y, g, o: A.gelu_backward.grad_input(g, x, grad_input=o),
+    "gelu:approximate=tanh": lambda x, y, g, o: A.gelu_backward.grad_input(g, x, approximate="tanh", grad_input=o),
+    "silu": lambda x, y, g, o: A.silu_backward.grad_input(g, x, grad_input=o),
+    "mish": lambda x, y, g, o: o.copy_(A.mish_backward(g, x)),
+    "softplus": lambda x, y, g, o: A.softplus_backward.grad_input(g, x, 1, 20, grad_input=o),
+    "softsign": lambda x, y, g, o: torch.div(g, torch.abs(x).add_(1).square_(), out=o),
+    "sigmoid": lambda x, y, g, o: A.sigmoid_backward.grad_input(g, y, grad_input=o),
+    "tanh": lambda x, y, g, o: A.tanh_backward.grad_input(g, y, grad_input=o),
+    "logsigmoid": lambda x, y, g, o: A.log_sigmoid_backward.grad_input(g, x, torch.empty(0), grad_input=o),
+    "hardtanh": lambda x, y, g, o: A.hardtanh_backward.grad_input(g, x, -1.0, 1.0, grad_input=o),
+    "hardsigmoid": lambda x, y, g, o: o.copy_(A.hardsigmoid_backward(g, x)),
+    "hardswish": lambda x, y, g, o: o.copy_(A.hardswish_backward(g, x)),
+    "hardshrink": lambda x, y, g, o: A.hardshrink_backward.grad_input(g, x, 0.5, grad_input=o),
+    "softshrink": lambda x, y, g, o: A.softshrink_backward.grad_input(g, x, 0.5, grad_input=o),
+    "tanhshrink": lambda x, y, g, o: torch.mul(g, torch.tanh(x).square_(), out=o),
+    "threshold:threshold=0.5,value=0": lambda x, y, g, o: A.threshold_backward.grad_input(g, x, 0.5, grad_input=o),
+}
+
+
+def time_ns(f):
+    f()
+    t = time.perf_counter()
+    f()
+    once = max(time.perf_counter() - t, 1e-9)
+    reps = max(1, min(100000, int(2e-3 / once) + 1))
+    samples = []
+    for _ in range(7):
+        t = time.perf_counter()
+        for _ in range(reps):
+            f()
+        samples.append((time.perf_counter() - t) / reps * 1e9)
+    return sorted(samples)[3]
+
+
+def cpu_name():
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", default="1024,65536,16777216")
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--backward", action="store_true")
+    ap.add_argument("specs", nargs="*")
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    sizes = [int(s) for s in args.sizes.split(",")]
+    specs = args.specs or list(FORWARD)
+    cmd = ["target/release/nonlin", "bench", *specs, "--sizes", args.sizes, "--threads", str(args.threads), "--json"]
+    if args.backward:
+        cmd.append("--backward")
+    subprocess.run(["cargo", "build", "-q", "--release", "-p", "nonlin-cli"], check=True)
+    ours = {(r["spec"], r["size"]): r for r in map(json.loads, subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.splitlines())}
+    print(f"CPU: {cpu_name()}; torch {torch.__version__} ({torch.backends.cpu.get_cpu_capability()}), "
+          f"{torch.get_num_threads()} thread(s); nonlin simd {next(iter(ours.values()))['simd']}; "
+          f"{'backward' if args.backward else 'forward'}, float32")
+    print(f"{'spec':34} {'size':>9} {'torch Gelem/s':>14} {'nonlin Gelem/s':>15} {'ratio':>7}")
+    for spec in specs:
+        for n in sizes:
+            x = (torch.rand(n) - 0.5) * 24
+            g = torch.randn(n)
+            y = torch.empty(n)
+            o = torch.empty(n)
+            FORWARD[spec](x, y)
+            if args.backward:
+                ns = time_ns(lambda: BACKWARD[spec](x, y, g, o))
+            else:
+                ns = time_ns(lambda: FORWARD[spec](x, y))
+            r = ours[(spec, n)]
+            t, m = n / ns, r["gelem_per_s"]
+            print(f"{spec:34} {n:>9} {t:>14.3f} {m:>15.3f} {m / t:>6.2f}x")
+
+
+if __name__ == "__main__":
+    main()

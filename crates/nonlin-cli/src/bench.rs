@@ -1,0 +1,154 @@
+//! `nonlin bench`: kernel throughput against a plain copy of the same buffers, measured in the same run.
+
+use std::time::Instant;
+
+use nonlin::{Activation, CATALOGUE, simd};
+use serde_json::json;
+
+#[derive(clap::Args)]
+pub struct BenchArgs {
+    /// Activations (default: all, with default parameters, plus gelu:approximate=tanh).
+    specs: Vec<String>,
+    /// Element counts, comma-separated.
+    #[arg(long, default_value = "1024,65536,16777216", value_delimiter = ',')]
+    sizes: Vec<usize>,
+    /// Threads for inputs of at least 2^18 elements (default: one per core).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Time the backward pass (gradient with respect to the input) instead of the forward.
+    #[arg(long)]
+    backward: bool,
+    /// One JSON object per line.
+    #[arg(long)]
+    json: bool,
+    /// f32 (default) or f64.
+    #[arg(long, default_value = "f32")]
+    dtype: String,
+    /// Force an instruction-set level: portable, avx2, avx512 (default: the widest available).
+    #[arg(long)]
+    simd: Option<String>,
+}
+
+fn default_specs() -> Vec<String> {
+    let mut v: Vec<String> = CATALOGUE
+        .iter()
+        .map(|i| if i.name == "threshold" { "threshold:threshold=0.5,value=0".into() } else { i.name.to_string() })
+        .collect();
+    v.insert(9, "gelu:approximate=tanh".into());
+    v
+}
+
+/// Median nanoseconds per call of `f`, each sample long enough (≥ 2 ms) to time reliably.
+fn time_ns(mut f: impl FnMut()) -> f64 {
+    f();
+    let start = Instant::now();
+    f();
+    let once = start.elapsed().as_nanos().max(1) as f64;
+    let reps = ((2e6 / once).ceil() as usize).clamp(1, 100_000);
+    let mut samples: Vec<f64> = (0..7)
+        .map(|_| {
+            let t = Instant::now();
+            for _ in 0..reps {
+                f();
+            }
+            t.elapsed().as_nanos() as f64 / reps as f64
+        })
+        .collect();
+    samples.sort_by(f64::total_cmp);
+    samples[3]
+}
+
+/// Deterministic inputs spread over the interesting range (|x| up to ~12).
+fn inputs<T: nonlin::Float>(n: usize, seed: u64) -> Vec<T> {
+    let mut s = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+    (0..n)
+        .map(|_| {
+            s = s.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            let u = (s >> 11) as f64 / (1u64 << 53) as f64;
+            T::from_f64((u - 0.5) * 24.0)
+        })
+        .collect()
+}
+
+fn run_one<T: nonlin::Float>(act: &Activation, n: usize, backward: bool) -> (f64, f64) {
+    let x: Vec<T> = inputs(n, 1);
+    let g: Vec<T> = inputs(n, 2);
+    let mut y = vec![T::ZERO; n];
+    let kernel = if backward {
+        time_ns(|| act.backward(std::hint::black_box(&x), &g, &mut y).expect("validated"))
+    } else {
+        time_ns(|| act.forward(std::hint::black_box(&x), &mut y).expect("validated"))
+    };
+    let copy = time_ns(|| y.copy_from_slice(std::hint::black_box(&x)));
+    (kernel / n as f64, copy / n as f64)
+}
+
+pub fn run(args: &BenchArgs) -> Result<(), String> {
+    if let Some(level) = &args.simd {
+        let l = simd::available().into_iter().find(|l| l.name() == level.as_str()).ok_or_else(|| {
+            format!(
+                "--simd {level} is not available here (available: {})",
+                simd::available().iter().map(|l| l.name()).collect::<Vec<_>>().join(", ")
+            )
+        })?;
+        simd::set_level(Some(l)).map_err(|e| e.to_string())?;
+    }
+    if let Some(t) = args.threads {
+        if t == 0 {
+            return Err("--threads must be at least 1".into());
+        }
+        simd::set_num_threads(t).map_err(|e| e.to_string())?;
+    }
+    if args.sizes.iter().any(|&s| s == 0) {
+        return Err("--sizes must be positive".into());
+    }
+    let specs = if args.specs.is_empty() { default_specs() } else { args.specs.clone() };
+    let acts = specs
+        .iter()
+        .map(|s| s.parse::<Activation>().map(|a| (s.clone(), a)).map_err(|e| e.to_string()))
+        .collect::<Result<Vec<_>, _>>()?;
+    let f64_mode = match args.dtype.as_str() {
+        "f32" | "float32" => false,
+        "f64" | "float64" => true,
+        d => return Err(format!("--dtype must be f32 or f64, got '{d}'")),
+    };
+    let elem = if f64_mode { 8.0 } else { 4.0 };
+    let direction = if args.backward { "backward" } else { "forward" };
+    let streams = if args.backward { 3.0 } else { 2.0 };
+    if !args.json {
+        println!(
+            "simd {}, {} thread(s) for ≥ {} elements, {}, {direction}",
+            simd::level().name(),
+            simd::num_threads(),
+            simd::PARALLEL_THRESHOLD,
+            if f64_mode { "f64" } else { "f32" }
+        );
+        println!("{:34} {:>10} {:>10} {:>9} {:>9} {:>10}", "spec", "size", "Gelem/s", "GB/s", "copy GB/s", "vs copy");
+    }
+    for (spec, act) in &acts {
+        for &n in &args.sizes {
+            let (ns, copy_ns) =
+                if f64_mode { run_one::<f64>(act, n, args.backward) } else { run_one::<f32>(act, n, args.backward) };
+            let gbps = streams * elem / ns;
+            let copy_gbps = 2.0 * elem / copy_ns;
+            if args.json {
+                println!(
+                    "{}",
+                    json!({
+                        "spec": spec, "size": n, "threads": simd::num_threads(), "direction": direction,
+                        "dtype": if f64_mode { "f64" } else { "f32" }, "simd": simd::level().name(),
+                        "ns_per_elem": ns, "copy_ns_per_elem": copy_ns, "gelem_per_s": 1.0 / ns,
+                        "gb_per_s": gbps, "copy_gb_per_s": copy_gbps, "bandwidth_ratio": gbps / copy_gbps,
+                    })
+                );
+            } else {
+                println!(
+                    "{spec:34} {n:>10} {:>10.3} {gbps:>9.2} {copy_gbps:>9.2} {:>9.0}%",
+                    1.0 / ns,
+                    100.0 * gbps / copy_gbps
+                );
+            }
+        }
+    }
+    Ok(())
+}

@@ -99,7 +99,7 @@ pub fn run(args: &BenchArgs) -> Result<(), String> {
         }
         simd::set_num_threads(t).map_err(|e| e.to_string())?;
     }
-    if args.sizes.iter().any(|&s| s == 0) {
+    if args.sizes.contains(&0) {
         return Err("--sizes must be positive".into());
     }
     let specs = if args.specs.is_empty() { default_specs() } else { args.specs.clone() };

@@ -530,3 +530,38 @@ fn experiment_dying_relu_quick_writes_a_complete_report() {
         "cannot read",
     );
 }
+
+#[test]
+fn bench_reports_kernel_and_copy_in_json() {
+    let o = nonlin(&["bench", "relu", "sigmoid", "--sizes", "1024,4096", "--json", "--threads", "1"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let rows: Vec<serde_json::Value> = stdout(&o).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(rows.len(), 4);
+    for r in &rows {
+        for k in ["spec", "size", "threads", "direction", "ns_per_elem", "copy_ns_per_elem"] {
+            assert!(!r[k].is_null(), "{k}");
+        }
+        assert_eq!(r["direction"], "forward");
+        assert!(r["ns_per_elem"].as_f64().unwrap() > 0.0 && r["copy_ns_per_elem"].as_f64().unwrap() > 0.0);
+    }
+    let o = nonlin(&["bench", "tanh", "--sizes", "512", "--backward", "--simd", "portable"]);
+    assert!(o.status.success() && stdout(&o).contains("simd portable") && stdout(&o).contains("backward"));
+    fails_with(&["bench", "relu", "--sizes", "0"], "--sizes must be positive");
+    fails_with(&["bench", "relu", "--simd", "sse9"], "--simd sse9 is not available");
+    fails_with(&["bench", "swish"], "unknown activation");
+}
+
+/// The default (sampled) sweep finds every smooth float32 kernel within half an ULP of the f64 reference.
+#[test]
+fn accuracy_sampled_sweep_is_within_half_an_ulp() {
+    for spec in ["sigmoid", "gelu", "silu", "mish", "tanhshrink"] {
+        let o = nonlin(&["accuracy", spec, "--json"]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        for dir in ["forward", "backward"] {
+            let max = r[dir]["max_ulps"].as_f64().unwrap();
+            assert!(max <= 0.5 + 1e-9, "{spec} {dir}: {max} ULP");
+            assert_eq!(r[dir]["wrong"], 0, "{spec} {dir}: NaN/inf where the reference is finite");
+        }
+    }
+}

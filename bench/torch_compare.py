@@ -10,12 +10,13 @@ Run from the repository root:
 
 import argparse
 import json
-import platform
 import subprocess
 import time
 
 import torch
 import torch.nn.functional as F
+
+from common import cpu_name
 
 A = torch.ops.aten
 
@@ -92,16 +93,6 @@ def time_ns(f):
             f()
         samples.append((time.perf_counter() - t) / reps * 1e9)
     return sorted(samples)[3]
-
-
-def cpu_name():
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def main():

@@ -15,6 +15,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from common import cpu_name
+
 
 def torch_step_us(name, steps):
     torch.manual_seed(0)
@@ -38,17 +40,6 @@ def torch_step_us(name, steps):
             step()
         times.append((time.perf_counter() - start) / steps)
     return sorted(times)[2] * 1e6
-
-
-def cpu_name():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def main():

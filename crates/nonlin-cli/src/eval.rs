@@ -26,7 +26,7 @@ pub fn run(args: &EvalArgs) -> Result<(), String> {
                 None => None,
             };
             let y = apply(&act, &x, gy.as_ref())?;
-            npy::write(output, &y).map_err(|e| e.to_string())
+            npy::write(output, &y)
         }
         _ if args.values.is_empty() => {
             Err("nothing to evaluate: give numbers (`nonlin eval relu 1 -2`) or --input X.npy --output Y.npy".into())

@@ -5,7 +5,6 @@
 
 use std::fmt;
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 const MAGIC: &[u8] = b"\x93NUMPY";
@@ -241,28 +240,10 @@ pub fn encode(array: &Array) -> Vec<u8> {
     out
 }
 
-/// Writes `array` to `path` atomically: parent directories are created, the bytes go to a temporary file in
-/// the same directory, which is renamed into place — so a failure leaves no partial file behind.
-pub fn write(path: &Path, array: &Array) -> Result<(), NpyError> {
-    let io = |action| move |source| NpyError::Io { path: path.into(), action, source };
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    fs::create_dir_all(dir).map_err(io("create the directory for"))?;
-    let name = path.file_name().ok_or_else(|| NpyError::Io {
-        path: path.into(),
-        action: "write",
-        source: std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a file name"),
-    })?;
-    let tmp = dir.join(format!(".{}.{}.tmp", name.to_string_lossy(), std::process::id()));
-    let result = fs::File::create(&tmp)
-        .and_then(|mut f| f.write_all(&encode(array)).and_then(|()| f.sync_all()))
-        .and_then(|()| fs::rename(&tmp, path));
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result.map_err(io("write"))
+/// Writes `array` to `path` atomically (parent directories are created; see [`crate::plot_util::write_atomic`]),
+/// so a failure leaves no partial file behind.
+pub fn write(path: &Path, array: &Array) -> Result<(), String> {
+    crate::plot_util::write_atomic(path, &encode(array))
 }
 
 #[cfg(test)]

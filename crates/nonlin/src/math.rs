@@ -16,7 +16,7 @@ pub(crate) trait MathLib: Copy + Send + Sync + 'static {
     fn erfc(x: f64) -> f64;
 }
 
-/// The vectorizable implementations used by the kernels (`erfc` is still libm's: not yet vectorized).
+/// The vectorizable implementations used by the kernels.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Fast;
 
@@ -43,7 +43,7 @@ impl MathLib for Fast {
     }
     #[inline(always)]
     fn erfc(x: f64) -> f64 {
-        libm::erfc(x)
+        vmath::erfc(x)
     }
 }
 

@@ -2,6 +2,10 @@
 //! `manual_seed` streams, Linear's initialisation, Linear + every activation forward and backward, module
 //! reprs, and the text of `nonlin demo`.
 
+mod common;
+
+use common::f64s;
+
 use nonlin::Activation;
 use nonlin_nn::nn::{ActivationLayer, Linear, PReLU};
 use nonlin_nn::rng::{self, Generator};
@@ -11,14 +15,6 @@ use serde_json::Value;
 fn data() -> Value {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/torch_nn.json");
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
-fn f64s(v: &Value) -> Vec<f64> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|s| f64::from_bits(u64::from_str_radix(s.as_str().unwrap(), 16).unwrap()))
-        .collect()
 }
 
 fn cast<T: Element>(v: &[f64]) -> Vec<T> {

@@ -2,6 +2,10 @@
 //! safetensors file PyTorch wrote (forward, loss, every gradient), each loss and reduction, 20 steps of every
 //! optimizer variant, and a state_dict written here that PyTorch loaded.
 
+mod common;
+
+use common::f64s;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -17,14 +21,6 @@ fn dir() -> PathBuf {
 
 fn data() -> Value {
     serde_json::from_str(&std::fs::read_to_string(dir().join("train.json")).unwrap()).unwrap()
-}
-
-fn f64s(v: &Value) -> Vec<f64> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|s| f64::from_bits(u64::from_str_radix(s.as_str().unwrap(), 16).unwrap()))
-        .collect()
 }
 
 fn f32s(v: &Value) -> Vec<f32> {

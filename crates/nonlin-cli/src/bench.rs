@@ -18,6 +18,10 @@ pub struct BenchArgs {
     /// Time the backward pass (gradient with respect to the input) instead of the forward.
     #[arg(long)]
     backward: bool,
+    /// With --backward: the gradient from the forward's output, as PyTorch's autograd computes it for sigmoid
+    /// and tanh (`Activation::backward_from_output`), instead of from the input.
+    #[arg(long, requires = "backward")]
+    from_output: bool,
     /// One JSON object per line.
     #[arg(long)]
     json: bool,
@@ -70,11 +74,22 @@ fn inputs<T: nonlin::Float>(n: usize, seed: u64) -> Vec<T> {
         .collect()
 }
 
-fn run_one<T: nonlin::Float>(act: &Activation, n: usize, backward: bool) -> (f64, f64) {
+#[derive(Clone, Copy, PartialEq)]
+enum Pass {
+    Forward,
+    Backward,
+    BackwardFromOutput,
+}
+
+fn run_one<T: nonlin::Float>(act: &Activation, n: usize, pass: Pass) -> (f64, f64) {
     let x: Vec<T> = inputs(n, 1);
     let g: Vec<T> = inputs(n, 2);
     let mut y = vec![T::ZERO; n];
-    let kernel = if backward {
+    let kernel = if pass == Pass::BackwardFromOutput {
+        let mut out = vec![T::ZERO; n];
+        act.forward(&x, &mut out).expect("validated");
+        time_ns(|| act.backward_from_output(std::hint::black_box(&out), &g, &mut y).expect("checked"))
+    } else if pass == Pass::Backward {
         time_ns(|| act.backward(std::hint::black_box(&x), &g, &mut y).expect("validated"))
     } else {
         time_ns(|| act.forward(std::hint::black_box(&x), &mut y).expect("validated"))
@@ -112,8 +127,24 @@ pub fn run(args: &BenchArgs) -> Result<(), String> {
         "f64" | "float64" => true,
         d => return Err(format!("--dtype must be f32 or f64, got '{d}'")),
     };
+    let pass = match (args.backward, args.from_output) {
+        (false, _) => Pass::Forward,
+        (true, false) => Pass::Backward,
+        (true, true) => {
+            if let Some((spec, _)) = acts.iter().find(|(_, a)| !matches!(a, Activation::Sigmoid | Activation::Tanh)) {
+                return Err(format!(
+                    "--from-output: only sigmoid and tanh have a gradient from the output, not '{spec}'"
+                ));
+            }
+            Pass::BackwardFromOutput
+        }
+    };
     let elem = if f64_mode { 8.0 } else { 4.0 };
-    let direction = if args.backward { "backward" } else { "forward" };
+    let direction = match pass {
+        Pass::Forward => "forward",
+        Pass::Backward => "backward",
+        Pass::BackwardFromOutput => "backward_from_output",
+    };
     let streams = if args.backward { 3.0 } else { 2.0 };
     if !args.json {
         println!(
@@ -127,8 +158,7 @@ pub fn run(args: &BenchArgs) -> Result<(), String> {
     }
     for (spec, act) in &acts {
         for &n in &args.sizes {
-            let (ns, copy_ns) =
-                if f64_mode { run_one::<f64>(act, n, args.backward) } else { run_one::<f32>(act, n, args.backward) };
+            let (ns, copy_ns) = if f64_mode { run_one::<f64>(act, n, pass) } else { run_one::<f32>(act, n, pass) };
             let gbps = streams * elem / ns;
             let copy_gbps = 2.0 * elem / copy_ns;
             if args.json {

@@ -3,10 +3,49 @@
 use std::fmt::{Debug, Display, LowerExp};
 use std::ops::{Add, Div, Mul, Neg, Sub};
 
+// The methods name crate-private traits on purpose: `Sealed` cannot be named outside the crate.
+#[allow(private_bounds)]
 mod private {
-    pub trait Sealed {}
-    impl Sealed for f32 {}
-    impl Sealed for f64 {}
+    use crate::kernel::Smooth;
+    use crate::math::Fma;
+
+    /// Seals [`super::Float`] and carries what the kernels need per type without making it public.
+    pub trait Sealed {
+        /// A smooth activation's value: its `f64` formula for `f64`, its `f32` kernel for `f32`.
+        fn smooth_forward<S: Smooth, A: Fma>(s: &S, x: Self) -> Self;
+        /// A smooth activation's gradient times `g`, likewise.
+        fn smooth_backward<S: Smooth, A: Fma>(s: &S, x: Self, g: Self) -> Self;
+        /// `a·b + c`, fused as the level computes it.
+        fn fma<A: Fma>(a: Self, b: Self, c: Self) -> Self;
+    }
+    impl Sealed for f32 {
+        #[inline(always)]
+        fn smooth_forward<S: Smooth, A: Fma>(s: &S, x: Self) -> Self {
+            s.f32::<A>(x)
+        }
+        #[inline(always)]
+        fn smooth_backward<S: Smooth, A: Fma>(s: &S, x: Self, g: Self) -> Self {
+            s.df32::<A>(x, g)
+        }
+        #[inline(always)]
+        fn fma<A: Fma>(a: Self, b: Self, c: Self) -> Self {
+            A::f32(a, b, c)
+        }
+    }
+    impl Sealed for f64 {
+        #[inline(always)]
+        fn smooth_forward<S: Smooth, A: Fma>(s: &S, x: Self) -> Self {
+            s.f(x)
+        }
+        #[inline(always)]
+        fn smooth_backward<S: Smooth, A: Fma>(s: &S, x: Self, g: Self) -> Self {
+            g * s.df(x)
+        }
+        #[inline(always)]
+        fn fma<A: Fma>(a: Self, b: Self, c: Self) -> Self {
+            A::f64(a, b, c)
+        }
+    }
 }
 
 /// `f32` or `f64`. Sealed: the kernels are written and tested for exactly these two.

@@ -4,6 +4,7 @@
 
 use crate::float::Float;
 use crate::kernel::Kernel;
+use crate::math::Fma;
 
 /// `min(max(x, lo), hi)` that lets NaN through, like PyTorch's vectorized clamp.
 #[inline(always)]
@@ -34,11 +35,11 @@ impl<T: Float> Hardtanh<T> {
 
 impl<T: Float> Kernel<T> for Hardtanh<T> {
     #[inline(always)]
-    fn forward(&self, x: T) -> T {
+    fn forward<A: Fma>(&self, x: T) -> T {
         clamp(x, self.min, self.max)
     }
     #[inline(always)]
-    fn backward(&self, x: T, g: T) -> T {
+    fn backward<A: Fma>(&self, x: T, g: T) -> T {
         if x > self.min && x < self.max { g } else { T::ZERO }
     }
 }
@@ -56,11 +57,11 @@ pub(crate) struct Hardsigmoid;
 
 impl<T: Float> Kernel<T> for Hardsigmoid {
     #[inline(always)]
-    fn forward(&self, x: T) -> T {
+    fn forward<A: Fma>(&self, x: T) -> T {
         clamp(x + three(), T::ZERO, six()) / six()
     }
     #[inline(always)]
-    fn backward(&self, x: T, g: T) -> T {
+    fn backward<A: Fma>(&self, x: T, g: T) -> T {
         if x > -three::<T>() && x < three() { g * T::from_f64(1.0 / 6.0) } else { T::ZERO }
     }
 }
@@ -76,7 +77,7 @@ pub(crate) struct Hardswish;
 
 impl<T: Float> Kernel<T> for Hardswish {
     #[inline(always)]
-    fn forward(&self, x: T) -> T {
+    fn forward<A: Fma>(&self, x: T) -> T {
         let y = x * clamp(x + three(), T::ZERO, six()) / six();
         if y.is_nan() && !x.is_nan() {
             -T::ZERO // x = −∞
@@ -87,7 +88,7 @@ impl<T: Float> Kernel<T> for Hardswish {
         }
     }
     #[inline(always)]
-    fn backward(&self, x: T, g: T) -> T {
+    fn backward<A: Fma>(&self, x: T, g: T) -> T {
         if x <= -three::<T>() {
             T::ZERO
         } else if x >= three() {
@@ -113,11 +114,11 @@ impl<T: Float> Hardshrink<T> {
 
 impl<T: Float> Kernel<T> for Hardshrink<T> {
     #[inline(always)]
-    fn forward(&self, x: T) -> T {
+    fn forward<A: Fma>(&self, x: T) -> T {
         if x >= -self.lambd && x <= self.lambd { T::ZERO } else { x }
     }
     #[inline(always)]
-    fn backward(&self, x: T, g: T) -> T {
+    fn backward<A: Fma>(&self, x: T, g: T) -> T {
         if x < -self.lambd || x > self.lambd { g } else { T::ZERO }
     }
 }
@@ -138,7 +139,7 @@ impl<T: Float> Softshrink<T> {
 
 impl<T: Float> Kernel<T> for Softshrink<T> {
     #[inline(always)]
-    fn forward(&self, x: T) -> T {
+    fn forward<A: Fma>(&self, x: T) -> T {
         if x > self.lambd {
             x - self.lambd
         } else if x < -self.lambd {
@@ -150,7 +151,7 @@ impl<T: Float> Kernel<T> for Softshrink<T> {
         }
     }
     #[inline(always)]
-    fn backward(&self, x: T, g: T) -> T {
+    fn backward<A: Fma>(&self, x: T, g: T) -> T {
         if x < -self.lambd || x > self.lambd { g } else { T::ZERO }
     }
 }

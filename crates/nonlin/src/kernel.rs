@@ -1,32 +1,46 @@
 //! The per-element contract every activation family implements.
 
 use crate::float::Float;
+use crate::math::Fma;
 
 /// One activation with its parameters converted to `T`.
 ///
 /// `backward` receives the upstream gradient rather than returning `f′(x)`, because PyTorch's backward formulas
 /// are selects, not products: ReLU's gradient for `x < 0` is `0` even when the upstream gradient is `inf` or NaN.
+/// `A` says how the dispatch level computes fused multiply-adds.
 pub(crate) trait Kernel<T: Float>: Copy + Send + Sync {
     /// `f(x)`.
-    fn forward(&self, x: T) -> T;
+    fn forward<A: Fma>(&self, x: T) -> T;
     /// `∂L/∂x` given `∂L/∂f(x) = g`.
-    fn backward(&self, x: T, g: T) -> T;
+    fn backward<A: Fma>(&self, x: T, g: T) -> T;
 }
 
-/// Smooth activations: an accurate `f64` formula, rounded once to `T`.
+/// Smooth activations: an accurate `f64` formula (`f`, `df`), which the `f64` kernels use and the `f32` ones round
+/// once — unless the activation has a native `f32` kernel (`f32`, `df32`: `f32` lanes are twice as wide), which
+/// must stay within the accuracy targets that `nonlin accuracy --exhaustive` checks.
 pub(crate) trait Smooth: Copy + Send + Sync {
     fn f(&self, x: f64) -> f64;
     fn df(&self, x: f64) -> f64;
+    /// `f(x)` for `f32`.
+    #[inline(always)]
+    fn f32<A: Fma>(&self, x: f32) -> f32 {
+        self.f(x as f64) as f32
+    }
+    /// `g·f′(x)` for `f32`.
+    #[inline(always)]
+    fn df32<A: Fma>(&self, x: f32, g: f32) -> f32 {
+        (g as f64 * self.df(x as f64)) as f32
+    }
 }
 
 impl<T: Float, S: Smooth> Kernel<T> for S {
     #[inline(always)]
-    fn forward(&self, x: T) -> T {
-        T::from_f64(self.f(x.to_f64()))
+    fn forward<A: Fma>(&self, x: T) -> T {
+        T::smooth_forward::<S, A>(self, x)
     }
     #[inline(always)]
-    fn backward(&self, x: T, g: T) -> T {
-        T::from_f64(g.to_f64() * self.df(x.to_f64()))
+    fn backward<A: Fma>(&self, x: T, g: T) -> T {
+        T::smooth_backward::<S, A>(self, x, g)
     }
 }
 

@@ -36,6 +36,7 @@ mod sigmoid;
 pub mod simd;
 mod spec;
 mod vmath;
+mod vmath32;
 
 pub use activation::{Activation, GeluApproximate};
 pub use error::Error;

@@ -94,3 +94,51 @@ pub(crate) fn sech2<M: MathLib>(x: f64) -> f64 {
     let e = M::exp(-2.0 * x.abs());
     4.0 * e / ((1.0 + e) * (1.0 + e))
 }
+
+/// How a fused multiply-add is computed. The kernels are generic over it so that each dispatch level gets the
+/// right one: [`Fused`] (one instruction) where the level has FMA, [`Emulated`] elsewhere. Both round `a·b + c`
+/// once for `f32` — the emulation forms the exact product in `f64` — so algorithms that rely on an exact
+/// `fma(x, x, −x²)` work on every level.
+pub(crate) trait Fma: Copy + Send + Sync + 'static {
+    /// `a·b + c` for `f32`, the product exact.
+    fn f32(a: f32, b: f32, c: f32) -> f32;
+    /// `a·b + c` for `f64` (fused where available, otherwise two roundings: only used where that is harmless).
+    fn f64(a: f64, b: f64, c: f64) -> f64;
+}
+
+/// The FMA instruction (AVX2, AVX-512, NEON).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Fused;
+
+impl Fma for Fused {
+    #[inline(always)]
+    fn f32(a: f32, b: f32, c: f32) -> f32 {
+        a.mul_add(b, c)
+    }
+    #[inline(always)]
+    fn f64(a: f64, b: f64, c: f64) -> f64 {
+        a.mul_add(b, c)
+    }
+}
+
+/// No FMA instruction: `f32` through `f64` (the product of two `f32` is exact there; the sum is rounded to `f64`
+/// and then to `f32`, which differs from a fused result only when it lands exactly between two `f32`).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Emulated;
+
+impl Fma for Emulated {
+    #[inline(always)]
+    fn f32(a: f32, b: f32, c: f32) -> f32 {
+        (a as f64 * b as f64 + c as f64) as f32
+    }
+    #[inline(always)]
+    fn f64(a: f64, b: f64, c: f64) -> f64 {
+        a * b + c
+    }
+}
+
+/// What the baseline level uses: NEON always has FMA; SSE2 does not.
+#[cfg(target_arch = "aarch64")]
+pub(crate) type Baseline = Fused;
+#[cfg(not(target_arch = "aarch64"))]
+pub(crate) type Baseline = Emulated;

@@ -7,6 +7,7 @@
 use crate::error::{Error, check_len};
 use crate::float::Float;
 use crate::kernel::Kernel;
+use crate::math::Emulated;
 use crate::rectifiers::LeakyRelu;
 
 /// How the elements of a tensor map to PReLU channels.
@@ -57,7 +58,7 @@ pub fn forward<T: Float>(x: &[T], shape: &[usize], weight: &[T], y: &mut [T]) ->
     let ch = Channels::of(shape, weight.len(), x.len())?;
     check_len("output", x.len(), y.len())?;
     for (i, (y, &x)) in y.iter_mut().zip(x).enumerate() {
-        *y = LeakyRelu::from_slope(weight[ch.of_index(i)]).forward(x);
+        *y = LeakyRelu::from_slope(weight[ch.of_index(i)]).forward::<Emulated>(x);
     }
     Ok(())
 }
@@ -79,7 +80,7 @@ pub fn backward<T: Float>(
     let mut sums = vec![0.0f64; weight.len()];
     for (i, ((gx, &x), &g)) in grad_input.iter_mut().zip(x).zip(grad_output).enumerate() {
         let c = ch.of_index(i);
-        *gx = LeakyRelu::from_slope(weight[c]).backward(x, g);
+        *gx = LeakyRelu::from_slope(weight[c]).backward::<Emulated>(x, g);
         // PyTorch's mask is `x > 0 ? 0 : x·g`, so NaN inputs contribute (NaN) to the weight gradient.
         if x.partial_cmp(&T::ZERO) != Some(std::cmp::Ordering::Greater) {
             sums[c] += x.to_f64() * g.to_f64();

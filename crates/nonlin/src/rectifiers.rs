@@ -4,6 +4,7 @@
 
 use crate::float::Float;
 use crate::kernel::Kernel;
+use crate::math::Fma;
 
 /// `x < 0 ? 0 : x` (PyTorch's `clamp_min(x, 0)`): NaN and −0.0 pass through unchanged.
 /// Gradient: `x ≤ 0 ? 0 : g` (PyTorch's `threshold_backward(g, y, 0)`): 0 at ±0, `g` for NaN.
@@ -12,11 +13,11 @@ pub(crate) struct Relu;
 
 impl<T: Float> Kernel<T> for Relu {
     #[inline(always)]
-    fn forward(&self, x: T) -> T {
+    fn forward<A: Fma>(&self, x: T) -> T {
         if x < T::ZERO { T::ZERO } else { x }
     }
     #[inline(always)]
-    fn backward(&self, x: T, g: T) -> T {
+    fn backward<A: Fma>(&self, x: T, g: T) -> T {
         if x <= T::ZERO { T::ZERO } else { g }
     }
 }
@@ -39,11 +40,11 @@ impl<T: Float> LeakyRelu<T> {
 
 impl<T: Float> Kernel<T> for LeakyRelu<T> {
     #[inline(always)]
-    fn forward(&self, x: T) -> T {
+    fn forward<A: Fma>(&self, x: T) -> T {
         if x > T::ZERO { x } else { x * self.slope }
     }
     #[inline(always)]
-    fn backward(&self, x: T, g: T) -> T {
+    fn backward<A: Fma>(&self, x: T, g: T) -> T {
         if x > T::ZERO { g } else { g * self.slope }
     }
 }
@@ -64,11 +65,11 @@ impl<T: Float> Threshold<T> {
 
 impl<T: Float> Kernel<T> for Threshold<T> {
     #[inline(always)]
-    fn forward(&self, x: T) -> T {
+    fn forward<A: Fma>(&self, x: T) -> T {
         if x <= self.threshold { self.value } else { x }
     }
     #[inline(always)]
-    fn backward(&self, x: T, g: T) -> T {
+    fn backward<A: Fma>(&self, x: T, g: T) -> T {
         if x <= self.threshold { T::ZERO } else { g }
     }
 }

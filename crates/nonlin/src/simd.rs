@@ -14,6 +14,7 @@ use rayon::prelude::*;
 use crate::error::Error;
 use crate::float::Float;
 use crate::kernel::Kernel;
+use crate::math::{Baseline, Fma};
 
 /// An instruction-set level the kernels are compiled for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -162,23 +163,23 @@ fn in_pool(f: impl FnOnce() + Send) {
 }
 
 #[inline(always)]
-fn fwd_loop<T: Float, K: Kernel<T>>(k: &K, x: &[T], y: &mut [T]) {
+fn fwd_loop<T: Float, K: Kernel<T>, A: Fma>(k: &K, x: &[T], y: &mut [T]) {
     for (y, &x) in y.iter_mut().zip(x) {
-        *y = k.forward(x);
+        *y = k.forward::<A>(x);
     }
 }
 
 #[inline(always)]
-fn inplace_loop<T: Float, K: Kernel<T>>(k: &K, x: &mut [T]) {
+fn inplace_loop<T: Float, K: Kernel<T>, A: Fma>(k: &K, x: &mut [T]) {
     for x in x.iter_mut() {
-        *x = k.forward(*x);
+        *x = k.forward::<A>(*x);
     }
 }
 
 #[inline(always)]
-fn bwd_loop<T: Float, K: Kernel<T>>(k: &K, x: &[T], g: &[T], gx: &mut [T]) {
+fn bwd_loop<T: Float, K: Kernel<T>, A: Fma>(k: &K, x: &[T], g: &[T], gx: &mut [T]) {
     for ((gx, &x), &g) in gx.iter_mut().zip(x).zip(g) {
-        *gx = k.backward(x, g);
+        *gx = k.backward::<A>(x, g);
     }
 }
 
@@ -186,18 +187,19 @@ macro_rules! versions {
     ($level:ident, $features:literal) => {
         mod $level {
             use super::*;
+            use crate::math::Fused;
 
             #[target_feature(enable = $features)]
             pub(super) unsafe fn fwd<T: Float, K: Kernel<T>>(k: &K, x: &[T], y: &mut [T]) {
-                fwd_loop(k, x, y)
+                fwd_loop::<T, K, Fused>(k, x, y)
             }
             #[target_feature(enable = $features)]
             pub(super) unsafe fn inplace<T: Float, K: Kernel<T>>(k: &K, x: &mut [T]) {
-                inplace_loop(k, x)
+                inplace_loop::<T, K, Fused>(k, x)
             }
             #[target_feature(enable = $features)]
             pub(super) unsafe fn bwd<T: Float, K: Kernel<T>>(k: &K, x: &[T], g: &[T], gx: &mut [T]) {
-                bwd_loop(k, x, g, gx)
+                bwd_loop::<T, K, Fused>(k, x, g, gx)
             }
         }
     };
@@ -215,7 +217,7 @@ fn fwd_one<T: Float, K: Kernel<T>>(k: &K, x: &[T], y: &mut [T]) {
         Level::Avx512 => unsafe { avx512::fwd(k, x, y) },
         #[cfg(target_arch = "x86_64")]
         Level::Avx2 => unsafe { avx2::fwd(k, x, y) },
-        _ => fwd_loop(k, x, y),
+        _ => fwd_loop::<T, K, Baseline>(k, x, y),
     }
 }
 
@@ -226,7 +228,7 @@ fn inplace_one<T: Float, K: Kernel<T>>(k: &K, x: &mut [T]) {
         Level::Avx512 => unsafe { avx512::inplace(k, x) },
         #[cfg(target_arch = "x86_64")]
         Level::Avx2 => unsafe { avx2::inplace(k, x) },
-        _ => inplace_loop(k, x),
+        _ => inplace_loop::<T, K, Baseline>(k, x),
     }
 }
 
@@ -237,7 +239,7 @@ fn bwd_one<T: Float, K: Kernel<T>>(k: &K, x: &[T], g: &[T], gx: &mut [T]) {
         Level::Avx512 => unsafe { avx512::bwd(k, x, g, gx) },
         #[cfg(target_arch = "x86_64")]
         Level::Avx2 => unsafe { avx2::bwd(k, x, g, gx) },
-        _ => bwd_loop(k, x, g, gx),
+        _ => bwd_loop::<T, K, Baseline>(k, x, g, gx),
     }
 }
 

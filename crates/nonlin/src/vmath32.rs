@@ -1,0 +1,266 @@
+//! Branch-free elementary functions for the `f32` kernels, in two flavours:
+//!
+//! - **Native `f32`** (`exp_parts_fast`, `exp_parts_lo`, `expm1_neg`): eight lanes per AVX2 register. Cody–Waite reduction with
+//!   Cephes' split ln 2, Cephes' `expf` polynomial, the final steps fused (`A::f32`), and the power of two in two
+//!   factors so that callers keep subnormal results to one rounding. About 0.6 ULP.
+//! - **Lean `f64`** (`exp64`, `expm1_neg64`, `log1p_unit64`): for activations whose `f32` results must be
+//!   within about half an ULP (PyTorch is that accurate for tanh, ELU, softplus, …). Valid only on the argument
+//!   ranges an `f32` input can produce, which lets them drop the subnormal handling and most of the polynomial
+//!   degree the full-range `vmath` functions need: relative error below 2⁻³⁵, so the `f32` result is off by at
+//!   most 0.5 + 2⁻¹¹ ULP.
+//!
+//! Special values are selects, never branches, so LLVM vectorizes every caller.
+
+// Constants are quoted as published (Cephes) or as their exact binary values, not as shortest round-trip decimals.
+#![allow(clippy::excessive_precision)]
+
+use crate::math::Fma;
+
+/// 1.5·2²³: adding and subtracting it rounds an `f32` of magnitude < 2²² to the nearest integer.
+const SHIFT: f32 = 12_582_912.0;
+/// ln 2 split as Cephes does: `n·LN2_HI` is exact for |n| < 2¹².
+const LN2_HI: f32 = 0.693_359_375;
+const LN2_LO: f32 = -2.121_944_4e-4;
+
+/// 2ⁿ for an integer-valued `n` with −126 ≤ n ≤ 127, from its exponent bits.
+#[inline(always)]
+fn pow2(n: f32) -> f32 {
+    let k = (n + SHIFT).to_bits().wrapping_sub(SHIFT.to_bits());
+    f32::from_bits(k.wrapping_add(127) << 23)
+}
+
+/// `eʳ − 1` for |r| ≤ ln2/2: `r + r²·P(r)` with Cephes' `expf` coefficients.
+#[inline(always)]
+fn expm1_reduced<A: Fma>(r: f32) -> f32 {
+    let mut p = 1.987_569_15e-4;
+    p = A::f32(p, r, 1.398_199_95e-3);
+    p = A::f32(p, r, 8.333_451_9e-3);
+    p = A::f32(p, r, 4.166_579_6e-2);
+    p = A::f32(p, r, 1.666_666_5e-1);
+    p = A::f32(p, r, 5.000_000_1e-1);
+    A::f32(r * r, p, r)
+}
+
+/// `(n, r, r_lo)` with `x = n·ln2 + r + r_lo`: `r` rounded to `f32` costs up to 0.35 ULP in `eʳ`; `r_lo` (the
+/// rounding error of `r1 − n·LN2_LO`, by Fast2Sum) gets it back.
+#[inline(always)]
+fn reduce_split<A: Fma>(x: f32) -> (f32, f32, f32) {
+    let n = A::f32(x, std::f32::consts::LOG2_E, SHIFT) - SHIFT;
+    let r1 = A::f32(n, -LN2_HI, x);
+    let p = n * LN2_LO;
+    let r = r1 - p;
+    (n, r, (r1 - r) - p)
+}
+
+/// `e^(r + r_lo) − 1` to first order in `r_lo`.
+#[inline(always)]
+fn expm1_reduced_split<A: Fma>(r: f32, r_lo: f32) -> f32 {
+    let q = expm1_reduced::<A>(r);
+    q + A::f32(r_lo, q, r_lo)
+}
+
+/// `eˣ` as `(m, s1, s2)` with `eˣ = m·s1·s2`, `m` in [0.7, 1.42]: the cheap reduction by whole steps of ln 2,
+/// about 1 ULP — for kernels whose accuracy target leaves room (PyTorch's sigmoid and SiLU are off by millions of
+/// ULP in the tails). [`exp_parts_lo`] is the accurate one.
+#[inline(always)]
+pub(crate) fn exp_parts_fast<A: Fma>(x: f32) -> (f32, f32, f32) {
+    let xc = x.clamp(-150.0, 150.0);
+    let n = A::f32(xc, std::f32::consts::LOG2_E, SHIFT) - SHIFT;
+    let r = A::f32(n, -LN2_LO, A::f32(n, -LN2_HI, xc));
+    let m = 1.0 + expm1_reduced::<A>(r);
+    let n1 = (n * 0.5 + SHIFT) - SHIFT;
+    (m, pow2(n1), pow2(n - n1))
+}
+
+/// √2 as `f32` plus its rounding error.
+const SQRT2_HI: f32 = std::f32::consts::SQRT_2;
+const SQRT2_LO: f32 = 2.420_323_5e-8;
+
+/// `e^(x + x_lo)` (an argument known to more than `f32` precision, |x_lo| ≤ ulp(x)) as `(m, s1, s2)` with
+/// `e^(x + x_lo) = m·s1·s2`, `m` in [0.84, 1.69] and `s1`, `s2` normal powers of two: a caller
+/// that multiplies `m` by something first, then by `s1` and `s2` last rounds a subnormal result once.
+///
+/// `x = (k/2)·ln2 + r` with |r| ≤ ln2/4 (half steps, so that `eʳ − 1` is small and its rounding costs little),
+/// `r` kept as `r + r_lo`, and `m = c·eʳ` with `c` = 1 or √2 (as `f32` pair) formed with a single final rounding:
+/// `m` is within about 0.7 ULP. `x` is clamped to ±150, beyond which `f32` results are 0 or ∞; NaN stays NaN.
+#[inline(always)]
+pub(crate) fn exp_parts_lo<A: Fma>(x: f32, x_lo: f32) -> (f32, f32, f32) {
+    let xc = x.clamp(-150.0, 150.0);
+    // k half-steps of ln 2; n = ⌊k/2⌋; an odd k leaves a factor √2.
+    let k = A::f32(xc, 2.0 * std::f32::consts::LOG2_E, SHIFT) - SHIFT;
+    let r1 = A::f32(k, -0.5 * LN2_HI, xc);
+    let p = k * (0.5 * LN2_LO);
+    let r = r1 - p;
+    let r_lo = ((r1 - r) - p) + x_lo;
+    let h = k * 0.5;
+    let n = (h - 0.25 + SHIFT) - SHIFT;
+    let odd = h - n > 0.25;
+    let (c_hi, c_lo) = if odd { (SQRT2_HI, SQRT2_LO) } else { (1.0, 0.0) };
+    let q = expm1_reduced_split::<A>(r, r_lo);
+    let m = c_hi + A::f32(c_hi, q, A::f32(c_lo, q, c_lo));
+    let n1 = (n * 0.5 + SHIFT) - SHIFT;
+    (m, pow2(n1), pow2(n - n1))
+}
+
+/// `e^(x + x_lo) − 1` for `x ≤ 0` (and NaN): `fma(2ⁿ, eʳ − 1, 2ⁿ − 1)`, one rounding after the reduced value.
+/// −0.0 gives −0.0.
+#[inline(always)]
+pub(crate) fn expm1_neg<A: Fma>(x: f32, x_lo: f32) -> f32 {
+    // Below −88 the result is −1 (2ⁿ underflows to 0 in `pow2`, which is fine: fma(0, q, −1)).
+    let xc = if x < -88.0 { -88.0 } else { x };
+    let (n, r, r_lo) = reduce_split::<A>(xc);
+    let r_lo = r_lo + x_lo;
+    let t = pow2(n);
+    let y = A::f32(t, expm1_reduced_split::<A>(r, r_lo), t - 1.0);
+    if x == 0.0 { x } else { y }
+}
+
+/// 1.5·2⁵².
+const SHIFT64: f64 = 6_755_399_441_055_744.0;
+const LN2_HI64: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000);
+const LN2_LO64: f64 = f64::from_bits(0x3dea_39ef_3579_3c76);
+
+/// `(n, r)` with `x = n·ln2 + r`, |r| ≤ ln2/2, for |x| < 2²⁰.
+#[inline(always)]
+fn reduce64<A: Fma>(x: f64) -> (f64, f64) {
+    let n = A::f64(x, std::f64::consts::LOG2_E, SHIFT64) - SHIFT64;
+    let r = A::f64(n, -LN2_HI64, x);
+    (n, A::f64(n, -LN2_LO64, r))
+}
+
+/// 2ⁿ, −1022 ≤ n ≤ 1023.
+#[inline(always)]
+fn pow2_64(n: f64) -> f64 {
+    let k = (n + SHIFT64).to_bits().wrapping_sub(SHIFT64.to_bits());
+    f64::from_bits(k.wrapping_add(1023) << 52)
+}
+
+/// `eʳ − 1` for |r| ≤ ln2/2 by Taylor to r¹⁰ (truncation < 2⁻³⁷ relative).
+#[inline(always)]
+fn expm1_reduced64<A: Fma>(r: f64) -> f64 {
+    const C: [f64; 9] = [
+        1.0 / 2.0,
+        1.0 / 6.0,
+        1.0 / 24.0,
+        1.0 / 120.0,
+        1.0 / 720.0,
+        1.0 / 5040.0,
+        1.0 / 40320.0,
+        1.0 / 362_880.0,
+        1.0 / 3_628_800.0,
+    ];
+    // Estrin's scheme: the four pairs are independent, which shortens the dependency chain.
+    let r2 = r * r;
+    let r4 = r2 * r2;
+    let p01 = A::f64(C[1], r, C[0]);
+    let p23 = A::f64(C[3], r, C[2]);
+    let p45 = A::f64(C[5], r, C[4]);
+    let p67 = A::f64(C[7], r, C[6]);
+    let p03 = A::f64(p23, r2, p01);
+    let p47 = A::f64(A::f64(C[8], r2, p67), r2, p45);
+    let p = A::f64(p47, r4, p03);
+    A::f64(r2, p, r)
+}
+
+/// `eˣ` for an argument an `f32` kernel produces: 0 below −600 (as libm's `exp` is 0 far below, so that, e.g.,
+/// log-sigmoid gives +0.0 for large x), the argument clamped to 600 above (∞ in `f32`); NaN stays NaN.
+#[inline(always)]
+pub(crate) fn exp64<A: Fma>(x: f64) -> f64 {
+    let xc = x.clamp(-600.0, 600.0);
+    let (n, r) = reduce64::<A>(xc);
+    let y = (1.0 + expm1_reduced64::<A>(r)) * pow2_64(n);
+    if x < -600.0 { 0.0 } else { y }
+}
+
+/// `eˣ − 1` for `x ≤ 0` (and NaN), −0.0 kept.
+#[inline(always)]
+pub(crate) fn expm1_neg64<A: Fma>(x: f64) -> f64 {
+    let xc = if x < -60.0 { -60.0 } else { x };
+    let (n, r) = reduce64::<A>(xc);
+    let t = pow2_64(n);
+    let y = A::f64(t, expm1_reduced64::<A>(r), t - 1.0);
+    if x == 0.0 { x } else { y }
+}
+
+/// `ln(1 + e)` for `e` in [0, 1] (and NaN): `1 + e = 2ᵏ·u` with `u` in [√½, √2], `ln u = 2·atanh(s)`,
+/// `s = (u − 1)/(u + 1)`, |s| ≤ 0.172, by its series to s¹³ (truncation < 2⁻³⁹), plus the rounding error of
+/// `1 + e` (first order: wherever it matters, `1 + e` is close to 1).
+#[inline(always)]
+pub(crate) fn log1p_unit64<A: Fma>(e: f64) -> f64 {
+    let v = 1.0 + e;
+    let c = e - (v - 1.0);
+    let big = v > std::f64::consts::SQRT_2;
+    let u = if big { v * 0.5 } else { v };
+    let k = if big { std::f64::consts::LN_2 } else { 0.0 };
+    let f = u - 1.0;
+    let s = f / (2.0 + f);
+    let z = s * s;
+    let mut p = 1.0 / 13.0;
+    for d in [11.0, 9.0, 7.0, 5.0, 3.0] {
+        p = A::f64(p, z, 1.0 / d);
+    }
+    let log_u = A::f64(2.0 * s * z, p, 2.0 * s);
+    k + (log_u + c)
+}
+
+/// `σ(z) = 1/(1 + e^(−z))` in lean `f64`, relative accuracy kept in both tails.
+#[inline(always)]
+pub(crate) fn sigmoid64<A: Fma>(z: f64) -> f64 {
+    let e = exp64::<A>(-z.abs());
+    let num = if z >= 0.0 { 1.0 } else { e };
+    num / (1.0 + e)
+}
+
+/// `tanh x = −expm1(−2|x|)/(2 + expm1(−2|x|))` with the sign of `x`, in lean `f64`; ±0 kept.
+#[inline(always)]
+pub(crate) fn tanh64<A: Fma>(x: f64) -> f64 {
+    let em = expm1_neg64::<A>(-2.0 * x.abs());
+    let t = -em / (2.0 + em);
+    if x < 0.0 {
+        -t
+    } else if x > 0.0 {
+        t
+    } else {
+        x
+    }
+}
+
+/// An `f64` constant as `hi + lo` in `f32`, so that `c·v` can be formed with one rounding: [`Split::mul`].
+#[derive(Clone, Copy)]
+pub(crate) struct Split {
+    hi: f32,
+    lo: f32,
+}
+
+impl Split {
+    #[inline(always)]
+    pub(crate) fn new(c: f64) -> Split {
+        let hi = c as f32;
+        Split { hi, lo: (c - hi as f64) as f32 }
+    }
+    /// `c·v` as `(hi, lo)` with `hi + lo` within about 2⁻⁴⁸ relative of it (for finite results).
+    #[inline(always)]
+    pub(crate) fn mul_split<A: Fma>(self, v: f32) -> (f32, f32) {
+        let hi = self.hi * v;
+        (hi, A::f32(self.hi, v, -hi) + self.lo * v)
+    }
+    /// `c·v`, rounded about once; ±∞ for ±∞ (where `hi·∞ + lo·∞` could be ∞ − ∞).
+    #[inline(always)]
+    pub(crate) fn mul<A: Fma>(self, v: f32) -> f32 {
+        let r = A::f32(self.hi, v, self.lo * v);
+        if v.is_infinite() { self.hi * v } else { r }
+    }
+}
+
+/// `d·T(d)` with `d = x − (zero_hi + zero_lo)`: a function near a simple zero, from a fit of `T` (see
+/// `tools/fit/coefficients.py`). `x − zero_hi` is exact near the zero (Sterbenz), so the result keeps its relative
+/// accuracy where formulas that subtract nearly equal terms have none.
+#[inline(always)]
+pub(crate) fn near_zero<A: Fma, const N: usize>(x: f32, zero_hi: f32, zero_lo: f32, t: &[f32; N]) -> f32 {
+    let d = (x - zero_hi) - zero_lo;
+    let mut p = t[N - 1];
+    for &c in t[..N - 1].iter().rev() {
+        p = A::f32(p, d, c);
+    }
+    d * p
+}

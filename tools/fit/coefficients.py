@@ -1,0 +1,95 @@
+"""Coefficients of nonlin's native float32 GELU kernels (crates/nonlin/src/gelu.rs, sigmoid.rs), fitted against mpmath.
+
+1. R(a) = erfcx(a/√2) = erfc(a/√2)·exp(a²/2) on [0, 15] as a rational P4/Q5 (evaluated in f64 by the kernel),
+   fitted by iteratively reweighted linear least squares (Lawson) for relative error.
+2. GELU′(x) = Φ(x) + x·φ(x) near its zero x0 ≈ −0.7518 as (x − x0)·T(x − x0), T a polynomial fitted on
+   x in [−1, −0.5] for relative error (evaluated in f32: near the zero the generic formula cancels); likewise
+   SiLU′(x) = σ(x)(1 + x·σ(−x)) near x0 ≈ −1.2785 on [−1.6, −1] (crates/nonlin/src/sigmoid.rs).
+
+Run: python3 tools/fit/coefficients.py  (needs numpy, mpmath; prints Rust constants and the fit errors)
+"""
+import mpmath as mp
+import numpy as np
+
+mp.mp.dps = 40
+
+
+def erfcx_scaled(a):
+    a = mp.mpf(a)
+    return mp.erfc(a / mp.sqrt(2)) * mp.exp(a * a / 2)
+
+
+def fit_rational(a, f, n, m, iters=40):
+    w = np.ones_like(a)
+    q_prev = np.ones_like(a)
+    for _ in range(iters):
+        cols = [a**i for i in range(n + 1)] + [-f * a**j for j in range(1, m + 1)]
+        scale = f * q_prev
+        mat = np.stack(cols, 1) / scale[:, None]
+        rhs = f / scale
+        sol, *_ = np.linalg.lstsq(mat * w[:, None], rhs * w, rcond=None)
+        p = sol[: n + 1]
+        q = np.concatenate([[1.0], sol[n + 1 :]])
+        q_prev = np.polyval(q[::-1], a)
+        err = np.polyval(p[::-1], a) / q_prev / f - 1
+        w = w * np.sqrt(np.abs(err) / np.abs(err).max()) + 1e-12
+        w /= w.max()
+    return p, q, np.abs(err).max()
+
+
+def gelu_grad(x):
+    x = mp.mpf(x)
+    return mp.ncdf(x) + x * mp.npdf(x)
+
+
+def f32(v):
+    """The shortest decimal that reads back as the same float32."""
+    return str(np.float32(v))
+
+
+def fit_zero(name, grad, guess, lo_x, hi_x, deg):
+    """Prints the zero of `grad` near `guess` as an f32 pair and T with grad(x0 + d) = d·T(d) on [lo_x, hi_x]."""
+    x0 = mp.findroot(grad, guess)
+    hi = np.float32(float(x0))
+    lo = np.float32(float(x0 - mp.mpf(float(hi))))
+    print(f"// zero of {name}' at {mp.nstr(x0, 25)}")
+    print(f"const {name}_ZERO_HI: f32 = {f32(hi)};")
+    print(f"const {name}_ZERO_LO: f32 = {f32(lo)};")
+    xs = np.linspace(lo_x, hi_x, 4001)
+    d = xs - float(x0)
+    d = d[np.abs(d) > 1e-6]
+    tv = np.array([float(grad(x0 + mp.mpf(di)) / mp.mpf(di)) for di in d])
+    w = np.ones_like(d)
+    for _ in range(40):
+        mat = np.stack([d**i for i in range(deg + 1)], 1) / tv[:, None]
+        c, *_ = np.linalg.lstsq(mat * w[:, None], np.ones_like(d) * w, rcond=None)
+        err = np.polyval(c[::-1], d) / tv - 1
+        w = w * np.sqrt(np.abs(err) / np.abs(err).max()) + 1e-12
+        w /= w.max()
+    c32 = np.array([np.float32(v) for v in c], dtype=np.float64)
+    err32 = np.abs(np.polyval(c32[::-1], d) / tv - 1).max()
+    print(f"// T on x in [{lo_x}, {hi_x}], degree {deg}: max relative error {err32:.3e} with f32 coefficients")
+    print(f"const {name}_ZERO_T: [f32; {deg + 1}] = [" + ", ".join(f32(v) for v in c) + "];")
+
+
+def silu_grad(x):
+    x = mp.mpf(x)
+    s = 1 / (1 + mp.exp(-x))
+    return s * (1 + x * (1 - s))
+
+
+def main():
+    t = np.linspace(0, 1, 6000)
+    a = np.unique(np.concatenate([15.0 * t**2, np.linspace(0, 15.0, 3000)]))
+    f = np.array([float(erfcx_scaled(v)) for v in a])
+    p, q, err = fit_rational(a, f, 4, 5)
+    print(f"// R = P/Q on [0, 15]: max relative error {err:.3e} ({err * 2**24:.4f} f32 ULP)")
+    print("const ERFCX_P: [f64; 5] = [" + ", ".join(repr(float(c)) for c in p) + "];")
+    print("const ERFCX_Q: [f64; 6] = [" + ", ".join(repr(float(c)) for c in q) + "];")
+
+    fit_zero("GELU_GRAD", gelu_grad, -0.75, -1.0, -0.55, 7)
+    fit_zero("SILU_GRAD", silu_grad, -1.28, -1.65, -1.0, 7)
+
+
+if __name__ == "__main__":
+    main()

@@ -6,6 +6,11 @@ there is no `out=`), so neither side pays for allocation. Inputs are uniform on 
 
 Run from the repository root:
     /tmp/torchenv/bin/python bench/torch_compare.py [--sizes 1024,65536,16777216] [--threads 1] [--backward]
+        [--from-output] [--markdown] [specs…]
+
+PyTorch computes sigmoid's and tanh's gradients from the forward's output; `nonlin bench --backward` times nonlin's
+gradient from the input (more accurate, needs exp), `--from-output` its gradient from the output (PyTorch's
+formula), which is the like-for-like comparison.
 """
 
 import argparse
@@ -100,21 +105,36 @@ def main():
     ap.add_argument("--sizes", default="1024,65536,16777216")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--backward", action="store_true")
+    ap.add_argument("--from-output", action="store_true", help="with --backward: nonlin's gradient from the output")
+    ap.add_argument("--markdown", action="store_true", help="print a Markdown table")
     ap.add_argument("specs", nargs="*")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     sizes = [int(s) for s in args.sizes.split(",")]
     specs = args.specs or list(FORWARD)
-    cmd = ["target/release/nonlin", "bench", *specs, "--sizes", args.sizes, "--threads", str(args.threads), "--json"]
+    base = ["target/release/nonlin", "bench", "--sizes", args.sizes, "--threads", str(args.threads), "--json"]
     if args.backward:
-        cmd.append("--backward")
+        base.append("--backward")
+    if args.from_output:
+        base.append("--from-output")
     subprocess.run(["cargo", "build", "-q", "--release", "-p", "nonlin-cli"], check=True)
-    ours = {(r["spec"], r["size"]): r for r in map(json.loads, subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.splitlines())}
+
+    def nonlin(spec):
+        # One spec at a time, just before PyTorch runs it: both sides see the same machine state.
+        out = subprocess.run([*base, spec], check=True, capture_output=True, text=True).stdout
+        return {r["size"]: r for r in map(json.loads, out.splitlines())}
+
+    simd = json.loads(subprocess.run([*base[:2], "relu", "--sizes", "64", "--json"], check=True,
+                                     capture_output=True, text=True).stdout.splitlines()[0])["simd"]
     print(f"CPU: {cpu_name()}; torch {torch.__version__} ({torch.backends.cpu.get_cpu_capability()}), "
-          f"{torch.get_num_threads()} thread(s); nonlin simd {next(iter(ours.values()))['simd']}; "
-          f"{'backward' if args.backward else 'forward'}, float32")
-    print(f"{'spec':34} {'size':>9} {'torch Gelem/s':>14} {'nonlin Gelem/s':>15} {'ratio':>7}")
+          f"{torch.get_num_threads()} thread(s); nonlin simd {simd}; "
+          f"{'backward' if args.backward else 'forward'}{' from the output' if args.from_output else ''}, float32")
+    if args.markdown:
+        print("| spec | size | PyTorch Gelem/s | nonlin Gelem/s | ratio |\n|---|---:|---:|---:|---:|")
+    else:
+        print(f"{'spec':34} {'size':>9} {'torch Gelem/s':>14} {'nonlin Gelem/s':>15} {'ratio':>7}")
     for spec in specs:
+        ours = nonlin(spec)
         for n in sizes:
             x = (torch.rand(n) - 0.5) * 24
             g = torch.randn(n)
@@ -127,9 +147,12 @@ def main():
                 ns = time_ns(lambda: BACKWARD[spec](x, y, g, o))
             else:
                 ns = time_ns(lambda: FORWARD[spec](x, y))
-            r = ours[(spec, n)]
+            r = ours[n]
             t, m = n / ns, r["gelem_per_s"]
-            print(f"{spec:34} {n:>9} {t:>14.3f} {m:>15.3f} {m / t:>6.2f}x")
+            if args.markdown:
+                print(f"| {spec} | {n} | {t:.3f} | {m:.3f} | {m / t:.2f}x |")
+            else:
+                print(f"{spec:34} {n:>9} {t:>14.3f} {m:>15.3f} {m / t:>6.2f}x")
 
 
 if __name__ == "__main__":

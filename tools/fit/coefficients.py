@@ -1,10 +1,10 @@
-"""Coefficients of nonlin's native float32 GELU kernels (crates/nonlin/src/gelu.rs, sigmoid.rs), fitted against mpmath.
+"""Coefficients of nonlin's native float32 GELU and SiLU kernels (crates/nonlin/src/gelu.rs, sigmoid.rs), against mpmath.
 
 1. R(a) = erfcx(a/√2) = erfc(a/√2)·exp(a²/2) on [0, 15] as a rational P4/Q5 (evaluated in f64 by the kernel),
    fitted by iteratively reweighted linear least squares (Lawson) for relative error.
 2. GELU′(x) = Φ(x) + x·φ(x) near its zero x0 ≈ −0.7518 as (x − x0)·T(x − x0), T a polynomial fitted on
-   x in [−1, −0.5] for relative error (evaluated in f32: near the zero the generic formula cancels); likewise
-   SiLU′(x) = σ(x)(1 + x·σ(−x)) near x0 ≈ −1.2785 on [−1.6, −1] (crates/nonlin/src/sigmoid.rs).
+   x in [−1, −0.55] for relative error (evaluated in f32: near the zero the generic formula cancels); likewise
+   SiLU′(x) = σ(x)(1 + x·σ(−x)) near x0 ≈ −1.2785 on [−1.9, −1] (crates/nonlin/src/sigmoid.rs).
 
 Run: python3 tools/fit/coefficients.py  (needs numpy, mpmath; prints Rust constants and the fit errors)
 """
@@ -88,7 +88,7 @@ def main():
     print("const ERFCX_Q: [f64; 6] = [" + ", ".join(repr(float(c)) for c in q) + "];")
 
     fit_zero("GELU_GRAD", gelu_grad, -0.75, -1.0, -0.55, 7)
-    fit_zero("SILU_GRAD", silu_grad, -1.28, -1.65, -1.0, 7)
+    fit_zero("SILU_GRAD", silu_grad, -1.28, -1.9, -1.0, 8)
 
 
 if __name__ == "__main__":

@@ -148,10 +148,11 @@ pub fn run(args: &BenchArgs) -> Result<(), String> {
     let streams = if args.backward { 3.0 } else { 2.0 };
     if !args.json {
         println!(
-            "simd {}, {} thread(s) for ≥ {} elements, {}, {direction}",
+            "simd {}, {} thread(s) for ≥ {} elements (smooth activations: ≥ {}), {}, {direction}",
             simd::level().name(),
             simd::num_threads(),
             simd::PARALLEL_THRESHOLD,
+            simd::PARALLEL_THRESHOLD_SMOOTH,
             if f64_mode { "f64" } else { "f32" }
         );
         println!("{:34} {:>10} {:>10} {:>9} {:>9} {:>10}", "spec", "size", "Gelem/s", "GB/s", "copy GB/s", "vs copy");

@@ -125,14 +125,13 @@ impl<M: MathLib> Smooth for Silu<M> {
     fn f32<A: Fma>(&self, x: f32) -> f32 {
         let (m, s1, s2) = vmath32::exp_parts_fast::<A>(-x.abs());
         let d = 1.0 + m * s1 * s2;
-        let pos = x / d;
-        // Below −200 the result is −0.0; clamping keeps x·m finite (NaN passes).
+        // Below −200 the result is −0.0; clamping keeps x·m finite (NaN passes). One division for both branches.
         let xn = if x < -200.0 { -200.0 } else { x };
-        let neg = ((xn * m / d) * s1) * s2;
-        if x >= 0.0 { pos } else { neg }
+        let q = if x >= 0.0 { x } else { xn * m } / d;
+        if x >= 0.0 { q } else { (q * s1) * s2 }
     }
     /// Native `f32`: `s·(1 + x·e·s)` (`x ≥ 0`) or `e·s·(1 + x·s)` with `e = e^(−|x|)`, `s = 1/(1 + e)`; on
-    /// [−1.65, −1], around the gradient's zero where `1 + x·s` cancels, a fitted `(x − x0)·T(x − x0)`.
+    /// [−1.9, −1], around the gradient's zero where `1 + x·s` cancels, a fitted `(x − x0)·T(x − x0)`.
     #[inline(always)]
     fn df32<A: Fma>(&self, x: f32, g: f32) -> f32 {
         let (m, s1, s2) = vmath32::exp_parts_fast::<A>(-x.abs());
@@ -142,13 +141,13 @@ impl<M: MathLib> Smooth for Silu<M> {
         // Below −200 the gradient is −0.0; clamping keeps the product finite (and gives 0 at −∞; NaN passes).
         let xn = if x < -200.0 { -200.0 } else { x };
         let neg = ((m * s * A::f32(xn, s, 1.0)) * s1) * s2;
-        let near_zero = vmath32::near_zero::<A, 8>(x, SILU_GRAD_ZERO_HI, SILU_GRAD_ZERO_LO, &SILU_GRAD_ZERO_T);
+        let near_zero = vmath32::near_zero::<A, 9>(x, SILU_GRAD_ZERO_HI, SILU_GRAD_ZERO_LO, &SILU_GRAD_ZERO_T);
         let d = if x >= 0.0 {
             // +∞: s = 1, e = 0 and x·e = NaN; the limit is 1.
             if x == f32::INFINITY { 1.0 } else { pos }
         } else if x >= -1.0 {
             neg
-        } else if x >= -1.65 {
+        } else if x >= -1.9 {
             near_zero
         } else if x == f32::NEG_INFINITY {
             0.0
@@ -163,9 +162,18 @@ impl<M: MathLib> Smooth for Silu<M> {
 /// The zero of SiLU′, −1.27846454276107379510…, as an `f32` pair.
 const SILU_GRAD_ZERO_HI: f32 = -1.2784646;
 const SILU_GRAD_ZERO_LO: f32 = 1.29792825e-08;
-/// SiLU′(x0 + d) = d·T(d) on x in [−1.65, −1], relative error 1.0e-8.
-const SILU_GRAD_ZERO_T: [f32; 8] =
-    [0.2178117, 0.1466488, 0.01887481, -0.015222594, -0.006606284, 0.0001252492, 0.00079226936, 0.00019239198];
+/// SiLU′(x0 + d) = d·T(d) on x in [−1.9, −1], relative error 9.5e-9.
+const SILU_GRAD_ZERO_T: [f32; 9] = [
+    0.2178117,
+    0.1466488,
+    0.018874822,
+    -0.015222545,
+    -0.00660669,
+    0.000124168,
+    0.00079568865,
+    0.00020013387,
+    -1.9942079e-06,
+];
 
 /// Sigmoid's gradient from its output, as PyTorch's `sigmoid_backward`: `(g·(1 − y))·y`. Only `backward` is used
 /// (its first argument is `y`); `forward` is the identity.

@@ -4,7 +4,8 @@
 //! for AVX-512, for AVX2+FMA and for the baseline target (SSE2 on x86-64, NEON on aarch64) — and LLVM vectorizes
 //! each for its instruction set. The widest level the CPU supports is chosen at run time; `NONLIN_SIMD=portable`,
 //! `avx2` or `avx512` (or [`set_level`]) forces one, which is how the tests run every path. Inputs of at least
-//! [`PARALLEL_THRESHOLD`] elements are split over threads ([`set_num_threads`]).
+//! [`PARALLEL_THRESHOLD`] elements ([`PARALLEL_THRESHOLD_SMOOTH`] for the smooth activations) are split over
+//! threads ([`set_num_threads`]).
 
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -118,8 +119,11 @@ pub fn set_level(level: Option<Level>) -> Result<(), Error> {
     Ok(())
 }
 
-/// Inputs with at least this many elements are split over threads.
+/// Inputs with at least this many elements are split over threads, for the piecewise-linear (memory-bound)
+/// activations.
 pub const PARALLEL_THRESHOLD: usize = 1 << 18;
+/// The same for the smooth (compute-bound) activations: PyTorch's grain size, 32,768.
+pub const PARALLEL_THRESHOLD_SMOOTH: usize = 1 << 15;
 
 fn pool_slot() -> &'static Mutex<Option<Arc<rayon::ThreadPool>>> {
     static POOL: OnceLock<Mutex<Option<Arc<rayon::ThreadPool>>>> = OnceLock::new();
@@ -145,10 +149,14 @@ pub fn num_threads() -> usize {
     pool().map_or_else(rayon::current_num_threads, |p| p.current_num_threads())
 }
 
-/// Splits `n` elements into per-thread ranges (a multiple of 64 each, so vector loops stay aligned).
-fn chunk_len(n: usize) -> Option<usize> {
+/// Splits `n` elements into per-thread ranges (a multiple of 64 each, so vector loops stay aligned), for inputs
+/// of at least `min` elements.
+fn chunk_len(n: usize, min: usize) -> Option<usize> {
+    if n < min {
+        return None;
+    }
     let threads = num_threads();
-    if threads <= 1 || n < PARALLEL_THRESHOLD {
+    if threads <= 1 {
         return None;
     }
     Some(n.div_ceil(threads).div_ceil(64) * 64)
@@ -245,7 +253,7 @@ fn bwd_one<T: Float, K: Kernel<T>>(k: &K, x: &[T], g: &[T], gx: &mut [T]) {
 
 /// `y = f(x)` over slices of equal length, vectorized and, for large inputs, threaded.
 pub(crate) fn forward<T: Float, K: Kernel<T>>(k: K, x: &[T], y: &mut [T]) {
-    match chunk_len(x.len()) {
+    match chunk_len(x.len(), K::PARALLEL_MIN) {
         None => fwd_one(&k, x, y),
         Some(c) => in_pool(|| x.par_chunks(c).zip(y.par_chunks_mut(c)).for_each(|(xc, yc)| fwd_one(&k, xc, yc))),
     }
@@ -253,7 +261,7 @@ pub(crate) fn forward<T: Float, K: Kernel<T>>(k: K, x: &[T], y: &mut [T]) {
 
 /// `x = f(x)`.
 pub(crate) fn forward_inplace<T: Float, K: Kernel<T>>(k: K, x: &mut [T]) {
-    match chunk_len(x.len()) {
+    match chunk_len(x.len(), K::PARALLEL_MIN) {
         None => inplace_one(&k, x),
         Some(c) => in_pool(|| x.par_chunks_mut(c).for_each(|xc| inplace_one(&k, xc))),
     }
@@ -261,7 +269,7 @@ pub(crate) fn forward_inplace<T: Float, K: Kernel<T>>(k: K, x: &mut [T]) {
 
 /// `gx = backward(x, g)`.
 pub(crate) fn backward<T: Float, K: Kernel<T>>(k: K, x: &[T], g: &[T], gx: &mut [T]) {
-    match chunk_len(x.len()) {
+    match chunk_len(x.len(), K::PARALLEL_MIN) {
         None => bwd_one(&k, x, g, gx),
         Some(c) => in_pool(|| {
             x.par_chunks(c)

@@ -1,10 +1,11 @@
 //! Branch-free elementary functions for the `f32` kernels, in two flavours:
 //!
-//! - **Native `f32`** (`exp_parts_fast`, `exp_parts_lo`, `expm1_neg`): eight lanes per AVX2 register. Cody–Waite reduction with
-//!   Cephes' split ln 2, Cephes' `expf` polynomial, the final steps fused (`A::f32`), and the power of two in two
-//!   factors so that callers keep subnormal results to one rounding. About 0.6 ULP.
+//! - **Native `f32`** (`exp_parts_fast`, `exp_parts_lo`, `expm1_neg`, `expm1_neg_scaled`): eight lanes per AVX2
+//!   register. Cody–Waite reduction with Cephes' split ln 2, Cephes' `expf` polynomial, the final steps fused
+//!   (`A::f32`), and the power of two in two factors so that callers keep subnormal results to one rounding.
+//!   0.55–0.9 ULP, depending on how much of the final step is kept exact.
 //! - **Lean `f64`** (`exp64`, `expm1_neg64`, `log1p_unit64`): for activations whose `f32` results must be
-//!   within about half an ULP (PyTorch is that accurate for tanh, ELU, softplus, …). Valid only on the argument
+//!   within about half an ULP (PyTorch is that accurate for tanh, softplus, log-sigmoid, …). Valid only on the argument
 //!   ranges an `f32` input can produce, which lets them drop the subnormal handling and most of the polynomial
 //!   degree the full-range `vmath` functions need: relative error below 2⁻³⁵, so the `f32` result is off by at
 //!   most 0.5 + 2⁻¹¹ ULP.
@@ -29,16 +30,21 @@ fn pow2(n: f32) -> f32 {
     f32::from_bits(k.wrapping_add(127) << 23)
 }
 
-/// `eʳ − 1` for |r| ≤ ln2/2: `r + r²·P(r)` with Cephes' `expf` coefficients.
+/// `P(r)` with `eʳ − 1 ≈ r + r²·P(r)` for |r| ≤ ln2/2: Cephes' `expf` coefficients.
 #[inline(always)]
-fn expm1_reduced<A: Fma>(r: f32) -> f32 {
+fn expm1_poly<A: Fma>(r: f32) -> f32 {
     let mut p = 1.987_569_15e-4;
     p = A::f32(p, r, 1.398_199_95e-3);
     p = A::f32(p, r, 8.333_451_9e-3);
     p = A::f32(p, r, 4.166_579_6e-2);
     p = A::f32(p, r, 1.666_666_5e-1);
-    p = A::f32(p, r, 5.000_000_1e-1);
-    A::f32(r * r, p, r)
+    A::f32(p, r, 5.000_000_1e-1)
+}
+
+/// `eʳ − 1` for |r| ≤ ln2/2: `r + r²·P(r)`.
+#[inline(always)]
+fn expm1_reduced<A: Fma>(r: f32) -> f32 {
+    A::f32(r * r, expm1_poly::<A>(r), r)
 }
 
 /// `(n, r, r_lo)` with `x = n·ln2 + r + r_lo`: `r` rounded to `f32` costs up to 0.35 ULP in `eʳ`; `r_lo` (the
@@ -102,17 +108,38 @@ pub(crate) fn exp_parts_lo<A: Fma>(x: f32, x_lo: f32) -> (f32, f32, f32) {
     (m, pow2(n1), pow2(n - n1))
 }
 
-/// `e^(x + x_lo) − 1` for `x ≤ 0` (and NaN): `fma(2ⁿ, eʳ − 1, 2ⁿ − 1)`, one rounding after the reduced value.
-/// −0.0 gives −0.0.
+/// `e^(x + x_lo) − 1` for `x ≤ 0` (and NaN): `fma(2ⁿ, eʳ − 1, 2ⁿ − 1)`, one rounding after the reduced value
+/// (about 0.86 ULP); −0.0 gives −0.0.
 #[inline(always)]
 pub(crate) fn expm1_neg<A: Fma>(x: f32, x_lo: f32) -> f32 {
     // Below −88 the result is −1 (2ⁿ underflows to 0 in `pow2`, which is fine: fma(0, q, −1)).
     let xc = if x < -88.0 { -88.0 } else { x };
     let (n, r, r_lo) = reduce_split::<A>(xc);
+    let t = pow2(n);
+    let y = A::f32(t, expm1_reduced_split::<A>(r, r_lo + x_lo), t - 1.0);
+    if x == 0.0 { x } else { y }
+}
+
+/// `k·(e^(x + x_lo) − 1)` for `x ≤ 0` (and NaN), −0.0 kept, with a single final rounding: with
+/// `x = n·ln2 + r + r_lo`, `t = 2ⁿ` and `eʳ⁺ʳˡᵒ − 1 = r + c` (`c = r²·P(r) + r_lo·(1 + r)`, small), the value is
+/// `k·([(t − 1) + t·r] + t·c)`; the bracket is summed exactly (two-sum into `s + e`) and `k` enters as an `f32`
+/// pair, so only the last FMA rounds. About 0.55 ULP of `e^x − 1` before the scaling; SELU's λα no longer
+/// amplifies the error of a separately rounded `expm1`.
+#[inline(always)]
+pub(crate) fn expm1_neg_scaled<A: Fma>(x: f32, x_lo: f32, k: Split) -> f32 {
+    // Below −88 the result is −k (2ⁿ underflows to 0 in `pow2`: then s = −1, e = 0).
+    let xc = if x < -88.0 { -88.0 } else { x };
+    let (n, r, r_lo) = reduce_split::<A>(xc);
     let r_lo = r_lo + x_lo;
     let t = pow2(n);
-    let y = A::f32(t, expm1_reduced_split::<A>(r, r_lo), t - 1.0);
-    if x == 0.0 { x } else { y }
+    let c = A::f32(r * r, expm1_poly::<A>(r), A::f32(r_lo, r, r_lo));
+    let (a, b) = (t - 1.0, t * r);
+    let s = a + b;
+    let bb = s - a;
+    let e = (a - (s - bb)) + (b - bb);
+    let small = A::f32(k.hi, e, A::f32(k.lo, s, (k.hi * t) * c));
+    let y = A::f32(k.hi, s, small);
+    if x == 0.0 { k.hi * x } else { y }
 }
 
 /// 1.5·2⁵².

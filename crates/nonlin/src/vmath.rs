@@ -7,14 +7,14 @@
 //! `f64` and round once.
 
 /// 1.5·2⁵²: adding and subtracting it rounds an `f64` of magnitude < 2⁵¹ to the nearest integer.
-const SHIFT: f64 = 6_755_399_441_055_744.0;
+pub(crate) const SHIFT: f64 = 6_755_399_441_055_744.0;
 /// ln 2 split so that `n·LN2_HI` is exact for |n| < 2²⁰ (fdlibm's constants).
-const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000);
-const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76);
+pub(crate) const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000);
+pub(crate) const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76);
 
 /// 2ⁿ for an integer-valued `n` with −1022 ≤ n ≤ 1023, from its exponent bits.
 #[inline(always)]
-fn pow2(n: f64) -> f64 {
+pub(crate) fn pow2(n: f64) -> f64 {
     let k = (n + SHIFT).to_bits().wrapping_sub(SHIFT.to_bits());
     f64::from_bits(k.wrapping_add(1023) << 52)
 }
@@ -33,23 +33,26 @@ fn clamp_exp_arg(x: f64) -> f64 {
     x.clamp(-746.0, 710.0)
 }
 
+/// 1/k! for k = 2, 3, …, 13: the Taylor coefficients of `(eʳ − 1 − r)/r²`.
+pub(crate) const INV_FACTORIALS: [f64; 12] = [
+    1.0 / 2.0,
+    1.0 / 6.0,
+    1.0 / 24.0,
+    1.0 / 120.0,
+    1.0 / 720.0,
+    1.0 / 5040.0,
+    1.0 / 40320.0,
+    1.0 / 362_880.0,
+    1.0 / 3_628_800.0,
+    1.0 / 39_916_800.0,
+    1.0 / 479_001_600.0,
+    1.0 / 6_227_020_800.0,
+];
+
 /// `eʳ − 1` for |r| ≤ 0.35 (Taylor to r¹³; truncation < 2⁻⁵⁵ relative).
 #[inline(always)]
 fn expm1_reduced(r: f64) -> f64 {
-    const C: [f64; 12] = [
-        1.0 / 2.0,
-        1.0 / 6.0,
-        1.0 / 24.0,
-        1.0 / 120.0,
-        1.0 / 720.0,
-        1.0 / 5040.0,
-        1.0 / 40320.0,
-        1.0 / 362_880.0,
-        1.0 / 3_628_800.0,
-        1.0 / 39_916_800.0,
-        1.0 / 479_001_600.0,
-        1.0 / 6_227_020_800.0,
-    ];
+    const C: [f64; 12] = INV_FACTORIALS;
     let mut p = C[11];
     for &c in C[..11].iter().rev() {
         p = p * r + c;

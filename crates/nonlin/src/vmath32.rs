@@ -16,6 +16,7 @@
 #![allow(clippy::excessive_precision)]
 
 use crate::math::Fma;
+use crate::vmath::{INV_FACTORIALS, LN2_HI as LN2_HI64, LN2_LO as LN2_LO64, SHIFT as SHIFT64, pow2 as pow2_64};
 
 /// 1.5·2²³: adding and subtracting it rounds an `f32` of magnitude < 2²² to the nearest integer.
 const SHIFT: f32 = 12_582_912.0;
@@ -142,11 +143,6 @@ pub(crate) fn expm1_neg_scaled<A: Fma>(x: f32, x_lo: f32, k: Split) -> f32 {
     if x == 0.0 { k.hi * x } else { y }
 }
 
-/// 1.5·2⁵².
-const SHIFT64: f64 = 6_755_399_441_055_744.0;
-const LN2_HI64: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000);
-const LN2_LO64: f64 = f64::from_bits(0x3dea_39ef_3579_3c76);
-
 /// `(n, r)` with `x = n·ln2 + r`, |r| ≤ ln2/2, for |x| < 2²⁰.
 #[inline(always)]
 fn reduce64<A: Fma>(x: f64) -> (f64, f64) {
@@ -155,36 +151,19 @@ fn reduce64<A: Fma>(x: f64) -> (f64, f64) {
     (n, A::f64(n, -LN2_LO64, r))
 }
 
-/// 2ⁿ, −1022 ≤ n ≤ 1023.
-#[inline(always)]
-fn pow2_64(n: f64) -> f64 {
-    let k = (n + SHIFT64).to_bits().wrapping_sub(SHIFT64.to_bits());
-    f64::from_bits(k.wrapping_add(1023) << 52)
-}
-
 /// `eʳ − 1` for |r| ≤ ln2/2 by Taylor to r¹⁰ (truncation < 2⁻³⁷ relative).
 #[inline(always)]
 fn expm1_reduced64<A: Fma>(r: f64) -> f64 {
-    const C: [f64; 9] = [
-        1.0 / 2.0,
-        1.0 / 6.0,
-        1.0 / 24.0,
-        1.0 / 120.0,
-        1.0 / 720.0,
-        1.0 / 5040.0,
-        1.0 / 40320.0,
-        1.0 / 362_880.0,
-        1.0 / 3_628_800.0,
-    ];
+    let c = &INV_FACTORIALS;
     // Estrin's scheme: the four pairs are independent, which shortens the dependency chain.
     let r2 = r * r;
     let r4 = r2 * r2;
-    let p01 = A::f64(C[1], r, C[0]);
-    let p23 = A::f64(C[3], r, C[2]);
-    let p45 = A::f64(C[5], r, C[4]);
-    let p67 = A::f64(C[7], r, C[6]);
+    let p01 = A::f64(c[1], r, c[0]);
+    let p23 = A::f64(c[3], r, c[2]);
+    let p45 = A::f64(c[5], r, c[4]);
+    let p67 = A::f64(c[7], r, c[6]);
     let p03 = A::f64(p23, r2, p01);
-    let p47 = A::f64(A::f64(C[8], r2, p67), r2, p45);
+    let p47 = A::f64(A::f64(c[8], r2, p67), r2, p45);
     let p = A::f64(p47, r4, p03);
     A::f64(r2, p, r)
 }

@@ -140,20 +140,23 @@ pub fn run(args: &BenchArgs) -> Result<(), String> {
         }
     };
     let elem = if f64_mode { 8.0 } else { 4.0 };
-    let direction = match pass {
-        Pass::Forward => "forward",
-        Pass::Backward => "backward",
-        Pass::BackwardFromOutput => "backward_from_output",
+    let direction = if pass == Pass::Forward { "forward" } else { "backward" };
+    // What a backward pass starts from: the input (`backward`) or the forward's output (`--from-output`).
+    let gradient_from = match pass {
+        Pass::Forward => None,
+        Pass::Backward => Some("input"),
+        Pass::BackwardFromOutput => Some("output"),
     };
     let streams = if args.backward { 3.0 } else { 2.0 };
     if !args.json {
         println!(
-            "simd {}, {} thread(s) for ≥ {} elements (smooth activations: ≥ {}), {}, {direction}",
+            "simd {}, {} thread(s) for ≥ {} elements (smooth activations: ≥ {}), {}, {direction}{}",
             simd::level().name(),
             simd::num_threads(),
             simd::PARALLEL_THRESHOLD,
             simd::PARALLEL_THRESHOLD_SMOOTH,
-            if f64_mode { "f64" } else { "f32" }
+            if f64_mode { "f64" } else { "f32" },
+            if pass == Pass::BackwardFromOutput { " from the output" } else { "" }
         );
         println!("{:34} {:>10} {:>10} {:>9} {:>9} {:>10}", "spec", "size", "Gelem/s", "GB/s", "copy GB/s", "vs copy");
     }
@@ -170,6 +173,7 @@ pub fn run(args: &BenchArgs) -> Result<(), String> {
                         "dtype": if f64_mode { "f64" } else { "f32" }, "simd": simd::level().name(),
                         "ns_per_elem": ns, "copy_ns_per_elem": copy_ns, "gelem_per_s": 1.0 / ns,
                         "gb_per_s": gbps, "copy_gb_per_s": copy_gbps, "bandwidth_ratio": gbps / copy_gbps,
+                        "gradient_from": gradient_from,
                     })
                 );
             } else {

@@ -53,7 +53,9 @@ impl<M: MathLib> Smooth for GeluErf<M> {
     /// evaluated in `f64` (Horner in `f32` would lose 5 ULP at large |x|).
     #[inline(always)]
     fn f32<A: Fma>(&self, x: f32) -> f32 {
+        // |x|, clamped where GELU and its gradient have underflowed (those inputs are selected away below).
         let a = x.abs();
+        let a = if a > GELU_TAIL { GELU_TAIL } else { a };
         let (m, s1, s2) = exp_minus_half_square::<A>(a);
         let half_e = 0.5 * (m * erfcx_scaled::<A>(a));
         let neg = ((-a * half_e) * s1) * s2;
@@ -75,7 +77,9 @@ impl<M: MathLib> Smooth for GeluErf<M> {
     /// `(x − x0)·T(x − x0)`.
     #[inline(always)]
     fn df32<A: Fma>(&self, x: f32, g: f32) -> f32 {
+        // |x|, clamped where GELU and its gradient have underflowed (those inputs are selected away below).
         let a = x.abs();
+        let a = if a > GELU_TAIL { GELU_TAIL } else { a };
         let (m, s1, s2) = exp_minus_half_square::<A>(a);
         let r = erfcx_scaled::<A>(a);
         let phi = (((FRAC_1_SQRT_2PI as f32) * m) * s1) * s2;
@@ -106,10 +110,9 @@ const GELU_LINEAR: f32 = 6.0;
 const GELU_TAIL: f32 = 17.0;
 
 /// `e^(−a²/2)` in parts (see [`vmath32::exp_parts_lo`]) with `a²` split exactly, so that its rounding does not cost
-/// up to `a²/2` ULP.
+/// up to `a²/2` ULP. `a` in [0, GELU_TAIL] (or NaN).
 #[inline(always)]
 fn exp_minus_half_square<A: Fma>(a: f32) -> (f32, f32, f32) {
-    let a = if a > GELU_TAIL { GELU_TAIL } else { a };
     let h = a * a;
     let l = A::f32(a, a, -h);
     vmath32::exp_parts_lo::<A>(-0.5 * h, -0.5 * l)
@@ -128,10 +131,10 @@ const GELU_GRAD_ZERO_LO: f32 = 1.211445e-08;
 const GELU_GRAD_ZERO_T: [f32; 8] =
     [0.431494, 0.38828498, -0.01819969, -0.11400798, -0.014769948, 0.01940926, 0.0044788327, -0.0020588373];
 
-/// `R(a)` for `a` in [0, GELU_TAIL], in `f64` and rounded once.
+/// `R(a)` for `a` in [0, GELU_TAIL] (or NaN), in `f64` and rounded once.
 #[inline(always)]
 fn erfcx_scaled<A: Fma>(a: f32) -> f32 {
-    let a = if a > GELU_TAIL { GELU_TAIL as f64 } else { a as f64 };
+    let a = a as f64;
     // Estrin's scheme: short dependency chains.
     let a2 = a * a;
     let (p, q) = (&ERFCX_P, &ERFCX_Q);

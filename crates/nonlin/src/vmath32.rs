@@ -31,6 +31,14 @@ fn pow2(n: f32) -> f32 {
     f32::from_bits(k.wrapping_add(127) << 23)
 }
 
+/// 2ⁿ as two normal powers of two, for −252 ≤ n ≤ 254: multiplying by the first and then the second rounds a
+/// subnormal result once.
+#[inline(always)]
+fn pow2_pair(n: f32) -> (f32, f32) {
+    let n1 = (n * 0.5 + SHIFT) - SHIFT;
+    (pow2(n1), pow2(n - n1))
+}
+
 /// `P(r)` with `eʳ − 1 ≈ r + r²·P(r)` for |r| ≤ ln2/2: Cephes' `expf` coefficients.
 #[inline(always)]
 fn expm1_poly<A: Fma>(r: f32) -> f32 {
@@ -75,8 +83,8 @@ pub(crate) fn exp_parts_fast<A: Fma>(x: f32) -> (f32, f32, f32) {
     let n = A::f32(xc, std::f32::consts::LOG2_E, SHIFT) - SHIFT;
     let r = A::f32(n, -LN2_LO, A::f32(n, -LN2_HI, xc));
     let m = 1.0 + expm1_reduced::<A>(r);
-    let n1 = (n * 0.5 + SHIFT) - SHIFT;
-    (m, pow2(n1), pow2(n - n1))
+    let (s1, s2) = pow2_pair(n);
+    (m, s1, s2)
 }
 
 /// √2 as `f32` plus its rounding error.
@@ -105,8 +113,8 @@ pub(crate) fn exp_parts_lo<A: Fma>(x: f32, x_lo: f32) -> (f32, f32, f32) {
     let (c_hi, c_lo) = if odd { (SQRT2_HI, SQRT2_LO) } else { (1.0, 0.0) };
     let q = expm1_reduced_split::<A>(r, r_lo);
     let m = c_hi + A::f32(c_hi, q, A::f32(c_lo, q, c_lo));
-    let n1 = (n * 0.5 + SHIFT) - SHIFT;
-    (m, pow2(n1), pow2(n - n1))
+    let (s1, s2) = pow2_pair(n);
+    (m, s1, s2)
 }
 
 /// `e^(x + x_lo) − 1` for `x ≤ 0` (and NaN): `fma(2ⁿ, eʳ − 1, 2ⁿ − 1)`, one rounding after the reduced value

@@ -5,6 +5,9 @@
 2. GELU′(x) = Φ(x) + x·φ(x) near its zero x0 ≈ −0.7518 as (x − x0)·T(x − x0), T a polynomial fitted on
    x in [−1, −0.55] for relative error (evaluated in f32: near the zero the generic formula cancels); likewise
    SiLU′(x) = σ(x)(1 + x·σ(−x)) near x0 ≈ −1.2785 on [−1.9, −1] (crates/nonlin/src/sigmoid.rs).
+3. ln(1 + eˣ) (softplus, log-sigmoid; crates/nonlin/src/vmath32.rs): for |x| < 1, ln cosh(x/2) = u·H(u) with
+   u = x², H a polynomial on [0, 1]; for |x| ≥ 1, ln(1 + t) = t + t²·P(t) with t = e^(−|x|), P on [0, 1/e].
+   Both fitted for relative error and evaluated in f32.
 
 Run: python3 tools/fit/coefficients.py  (needs numpy, mpmath; prints Rust constants and the fit errors)
 """
@@ -72,6 +75,21 @@ def fit_zero(name, grad, guess, lo_x, hi_x, deg):
     print(f"const {name}_ZERO_T: [f32; {deg + 1}] = [" + ", ".join(f32(v) for v in c) + "];")
 
 
+def fit_poly(name, xs, fv, deg):
+    """Prints a polynomial c with c(x) ≈ fv (relative error, Lawson-reweighted least squares) as f32 constants."""
+    w = np.ones_like(xs)
+    for _ in range(60):
+        mat = np.stack([xs**i for i in range(deg + 1)], 1) / fv[:, None]
+        c, *_ = np.linalg.lstsq(mat * w[:, None], np.ones_like(xs) * w, rcond=None)
+        err = np.polyval(c[::-1], xs) / fv - 1
+        w = w * np.sqrt(np.abs(err) / np.abs(err).max()) + 1e-12
+        w /= w.max()
+    c32 = np.array([np.float32(v) for v in c], dtype=np.float64)
+    err32 = np.abs(np.polyval(c32[::-1], xs) / fv - 1).max()
+    print(f"// on [{xs[0]:.3g}, {xs[-1]:.6g}], degree {deg}: max relative error {err32:.3e} with f32 coefficients")
+    print(f"const {name}: [f32; {deg + 1}] = [" + ", ".join(f32(v) for v in c) + "];")
+
+
 def silu_grad(x):
     x = mp.mpf(x)
     s = 1 / (1 + mp.exp(-x))
@@ -89,6 +107,13 @@ def main():
 
     fit_zero("GELU_GRAD", gelu_grad, -0.75, -1.0, -0.55, 7)
     fit_zero("SILU_GRAD", silu_grad, -1.28, -1.9, -1.0, 8)
+
+    u = np.linspace(1e-6, 1.0, 3000)
+    h = np.array([float(mp.log(mp.cosh(mp.sqrt(mp.mpf(v)) / 2)) / mp.mpf(v)) for v in u])
+    fit_poly("LNCOSH_H", u, h, 4)
+    t = np.linspace(1e-7, float(mp.exp(-1)), 3000)
+    pt = np.array([float((mp.log1p(mp.mpf(v)) - v) / mp.mpf(v) ** 2) for v in t])
+    fit_poly("LOG1P_P", t, pt, 6)
 
 
 if __name__ == "__main__":

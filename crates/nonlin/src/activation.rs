@@ -331,6 +331,9 @@ impl Activation {
             Activation::Gelu { approximate: GeluApproximate::Tanh } => v.visit(gelu::GeluTanh::<Fast>::default()),
             Activation::Silu => v.visit(sigmoid::Silu::<Fast>::default()),
             Activation::Mish => v.visit(exponential::Mish::<Fast>::default()),
+            Activation::Softplus { beta, threshold } if beta == 1.0 => {
+                v.visit(exponential::Softplus::<Fast, true>::new(beta, threshold))
+            }
             Activation::Softplus { beta, threshold } => v.visit(exponential::Softplus::<Fast>::new(beta, threshold)),
             Activation::Softsign => v.visit(sigmoid::Softsign::<Fast>::default()),
             Activation::Sigmoid => v.visit(sigmoid::Sigmoid::<Fast>::default()),

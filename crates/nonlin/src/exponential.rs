@@ -75,8 +75,8 @@ impl<M: MathLib> Smooth for Elu<M> {
     fn df32<A: Fma>(&self, x: f32, g: f32) -> f32 {
         // The constant multiplies the mantissa part first, so a subnormal result rounds once.
         let (z, z_lo) = elu_arg::<A>(self.input_scale, x);
-        let (m, s1, s2) = vmath32::exp_parts_lo::<A>(z, z_lo);
-        let negative = ((Split::new(self.neg * self.input_scale).mul::<A>(m) * s1) * s2) * g;
+        let (m, s1, s2) = vmath32::exp_scaled_parts::<A>(z, z_lo, Split::new(self.neg * self.input_scale));
+        let negative = ((m * s1) * s2) * g;
         let positive = Split::new(self.scale).mul::<A>(g);
         if x <= 0.0 {
             negative
@@ -99,19 +99,22 @@ fn elu_arg<A: Fma>(input_scale: f64, x: f32) -> (f32, f32) {
 /// `β·x > threshold ? x : ln(1 + e^(β·x))/β` (strict `>`, as PyTorch). The log term is evaluated in a form that
 /// never overflows, so a large `threshold` does not produce `inf`. Gradient: `β·x > threshold ? 1 : σ(β·x)`.
 #[derive(Clone, Copy)]
-pub(crate) struct Softplus<M = Fast> {
+///
+/// `UNIT` marks β = 1 (the default), for which `f32` has a native kernel: `β·x` is then exact in `f32`.
+pub(crate) struct Softplus<M = Fast, const UNIT: bool = false> {
     beta: f64,
     threshold: f64,
     lib: PhantomData<M>,
 }
 
-impl<M> Softplus<M> {
+impl<M, const UNIT: bool> Softplus<M, UNIT> {
     pub(crate) fn new(beta: f64, threshold: f64) -> Self {
+        debug_assert!(!UNIT || beta == 1.0);
         Softplus { beta, threshold, lib: PhantomData }
     }
 }
 
-impl<M: MathLib> Smooth for Softplus<M> {
+impl<M: MathLib, const UNIT: bool> Smooth for Softplus<M, UNIT> {
     #[inline(always)]
     fn f(&self, x: f64) -> f64 {
         let z = x * self.beta;
@@ -124,20 +127,28 @@ impl<M: MathLib> Smooth for Softplus<M> {
         let d = sigmoid::<M>(z);
         if z > self.threshold { 1.0 } else { d }
     }
-    /// Lean `f64` (PyTorch's float32 softplus is within 1.5 ULP; this is within 0.5).
+    /// β = 1: native `f32` ([`vmath32::log1pexp`], about 1 ULP); otherwise lean `f64` (within 0.5 ULP).
+    /// PyTorch's float32 softplus is within 1.5 ULP.
     #[inline(always)]
     fn f32<A: Fma>(&self, x: f32) -> f32 {
+        if UNIT {
+            let y = vmath32::log1pexp::<A>(x);
+            // PyTorch's float32 test, `x·β > threshold` with both rounded to float32.
+            return if x > self.threshold as f32 { x } else { y };
+        }
         let z = x as f64 * self.beta;
         let pos = if z > 0.0 { z } else { 0.0 };
         let y = (pos + vmath32::log1p_unit64::<A>(vmath32::exp64::<A>(-z.abs()))) / self.beta;
         if z > self.threshold { x } else { y as f32 }
     }
-    /// Lean `f64` `σ(β·x)` (PyTorch's float32 gradient is within about 2 ULP; native `f32` σ is not better).
+    /// Native `f32` `σ(β·x)`, `β·x` as an `f32` pair (PyTorch's float32 gradient is within about 2 ULP).
     #[inline(always)]
     fn df32<A: Fma>(&self, x: f32, g: f32) -> f32 {
-        let z = x as f64 * self.beta;
-        let d = (g as f64 * vmath32::sigmoid64::<A>(z)) as f32;
-        if z > self.threshold { g } else { d }
+        let (z, z_lo) = Split::new(self.beta).mul_split::<A>(x);
+        let z_lo = if z.is_finite() { z_lo } else { 0.0 };
+        let d = vmath32::sigmoid_acc::<A>(z, z_lo) * g;
+        // PyTorch's float32 test: `x·β > threshold` with both rounded to float32.
+        if z > self.threshold as f32 { g } else { d }
     }
 }
 

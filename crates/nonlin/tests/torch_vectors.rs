@@ -64,6 +64,8 @@ const NATIVE_F32: &[(&str, &str)] = &[
     ("silu", "both"),
     ("sigmoid", "both"),
     ("tanh", "backward"),
+    ("softplus", "backward"),
+    ("logsigmoid", "backward"),
 ];
 const MAX_ULPS_F32_NATIVE_FORWARD: f64 = 4.0;
 const MAX_ULPS_F32_NATIVE_BACKWARD: f64 = 8.0;

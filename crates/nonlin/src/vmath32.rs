@@ -1,14 +1,15 @@
 //! Branch-free elementary functions for the `f32` kernels, in two flavours:
 //!
-//! - **Native `f32`** (`exp_parts_fast`, `exp_parts_lo`, `expm1_neg`, `expm1_neg_scaled`): eight lanes per AVX2
-//!   register. Cody–Waite reduction with Cephes' split ln 2, Cephes' `expf` polynomial, the final steps fused
-//!   (`A::f32`), and the power of two in two factors so that callers keep subnormal results to one rounding.
-//!   0.55–0.9 ULP, depending on how much of the final step is kept exact.
+//! - **Native `f32`** (`exp_parts_fast`, `exp_split`, `exp_scaled_parts`, `expm1_neg`, `expm1_neg_scaled`,
+//!   `sigmoid_acc`, `log1pexp`): eight lanes per AVX2 register. Cody–Waite reduction with Cephes' split ln 2,
+//!   Cephes' `expf` polynomial, the final steps fused (`A::f32`), and the power of two in two factors so that
+//!   callers keep subnormal results to one rounding. 0.55–1 ULP, depending on how much of the final step is kept
+//!   exact (`exp_split` returns `eʳ` as an unevaluated pair for callers to fold into their own last rounding).
 //! - **Lean `f64`** (`exp64`, `expm1_neg64`, `log1p_unit64`): for activations whose `f32` results must be
-//!   within about half an ULP (PyTorch is that accurate for tanh, softplus, log-sigmoid, …). Valid only on the argument
-//!   ranges an `f32` input can produce, which lets them drop the subnormal handling and most of the polynomial
-//!   degree the full-range `vmath` functions need: relative error below 2⁻³⁵, so the `f32` result is off by at
-//!   most 0.5 + 2⁻¹¹ ULP.
+//!   within about half an ULP (PyTorch is that accurate for tanh), or that have no native kernel yet. Valid only on
+//!   the argument ranges an `f32` input can produce, which lets them drop the subnormal handling and most of the
+//!   polynomial degree the full-range `vmath` functions need: relative error below 2⁻³⁵, so the `f32` result is
+//!   off by at most 0.5 + 2⁻¹¹ ULP.
 //!
 //! Special values are selects, never branches, so LLVM vectorizes every caller.
 
@@ -31,13 +32,20 @@ fn pow2(n: f32) -> f32 {
     f32::from_bits(k.wrapping_add(127) << 23)
 }
 
-/// 2ⁿ as two normal powers of two, for −252 ≤ n ≤ 254: multiplying by the first and then the second rounds a
-/// subnormal result once.
+/// 2ⁿ as `2ⁿ⁺⁶⁴·2⁻⁶⁴`, for −190 ≤ n ≤ 63: the first factor is normal, so multiplying by it and then by the
+/// second rounds a subnormal result once.
 #[inline(always)]
 fn pow2_pair(n: f32) -> (f32, f32) {
-    let n1 = (n * 0.5 + SHIFT) - SHIFT;
-    (pow2(n1), pow2(n - n1))
+    (pow2(n + 64.0), TWO_M64)
 }
+
+/// 2⁻⁶⁴.
+const TWO_M64: f32 = 5.421_010_9e-20;
+
+/// The arguments the `exp` functions below accept, whatever they are given: e⁻¹³¹ is 0 in `f32` whatever it is
+/// multiplied by here, and [`pow2_pair`] covers the exponents of [−131, 43] (callers need x ≤ 0).
+const EXP_MIN: f32 = -131.0;
+const EXP_MAX: f32 = 43.0;
 
 /// `P(r)` with `eʳ − 1 ≈ r + r²·P(r)` for |r| ≤ ln2/2: Cephes' `expf` coefficients.
 #[inline(always)]
@@ -76,10 +84,10 @@ fn expm1_reduced_split<A: Fma>(r: f32, r_lo: f32) -> f32 {
 
 /// `eˣ` as `(m, s1, s2)` with `eˣ = m·s1·s2`, `m` in [0.7, 1.42]: the cheap reduction by whole steps of ln 2,
 /// about 1 ULP — for kernels whose accuracy target leaves room (PyTorch's sigmoid and SiLU are off by millions of
-/// ULP in the tails). [`exp_parts_lo`] is the accurate one.
+/// ULP in the tails). [`exp_split`] is the accurate one.
 #[inline(always)]
 pub(crate) fn exp_parts_fast<A: Fma>(x: f32) -> (f32, f32, f32) {
-    let xc = x.clamp(-150.0, 150.0);
+    let xc = x.clamp(EXP_MIN, EXP_MAX);
     let n = A::f32(xc, std::f32::consts::LOG2_E, SHIFT) - SHIFT;
     let r = A::f32(n, -LN2_LO, A::f32(n, -LN2_HI, xc));
     let m = 1.0 + expm1_reduced::<A>(r);
@@ -89,10 +97,11 @@ pub(crate) fn exp_parts_fast<A: Fma>(x: f32) -> (f32, f32, f32) {
 
 /// `e^(x + x_lo) = (hi + lo)·s1·s2` with `hi = 1 + r` and |lo| < 0.07: `x = n·ln2 + r + r_lo` (whole steps of
 /// ln 2), `1 + r` split exactly (Fast2Sum) and `lo = (1 + r − hi) + r²·P(r) + r_lo·eʳ`, so `hi + lo` is within about
-/// 0.05 ULP before any caller rounds it. `x` is clamped to ±150; NaN stays NaN.
+/// 0.05 ULP before any caller rounds it. Multiplying by `s1`, then `s2` rounds a subnormal result once. `x` is
+/// clamped to [`EXP_MIN`, `EXP_MAX`]; NaN stays NaN.
 #[inline(always)]
 pub(crate) fn exp_split<A: Fma>(x: f32, x_lo: f32) -> (f32, f32, f32, f32) {
-    let xc = x.clamp(-150.0, 150.0);
+    let xc = x.clamp(EXP_MIN, EXP_MAX);
     let (n, r, r_lo) = reduce_split::<A>(xc);
     let r_lo = r_lo + x_lo;
     let hi = 1.0 + r;
@@ -167,44 +176,6 @@ const LN2_LO_F32: f32 = -1.904_654_3e-9;
 const LNCOSH_H: [f32; 5] = [0.125, -0.005208319, 0.0003471077, -2.6023394e-05, 1.742416e-06];
 /// `ln(1 + t) = t + t²·P(t)`, `t` in [0, 1/e]: relative error of `P` 1.8e-8.
 const LOG1P_P: [f32; 7] = [-0.5, 0.33333218, -0.2499487, 0.19912979, -0.15945938, 0.11069629, -0.04525881];
-
-/// √2 as `f32` plus its rounding error.
-const SQRT2_HI: f32 = std::f32::consts::SQRT_2;
-const SQRT2_LO: f32 = 2.420_323_5e-8;
-
-/// `e^(x + x_lo)` (an argument known to more than `f32` precision, |x_lo| ≤ ulp(x)) as `(m, s1, s2)` with
-/// `e^(x + x_lo) = m·s1·s2`, `m` in [0.84, 1.69] and `s1`, `s2` normal powers of two: a caller
-/// that multiplies `m` by something first, then by `s1` and `s2` last rounds a subnormal result once.
-///
-/// `x = (k/2)·ln2 + r` with |r| ≤ ln2/4 (half steps, so that `eʳ − 1` is small and its rounding costs little),
-/// `r` kept as `r + r_lo`, and `m = c·eʳ` with `c` = 1 or √2 (as `f32` pair) formed with a single final rounding:
-/// `m` is within about 0.7 ULP. `x` is clamped to ±150, beyond which `f32` results are 0 or ∞; NaN stays NaN.
-#[inline(always)]
-pub(crate) fn exp_parts_lo<A: Fma>(x: f32, x_lo: f32) -> (f32, f32, f32) {
-    let (c, d, s1, s2) = exp_parts_pair::<A>(x, x_lo);
-    (c + d, s1, s2)
-}
-
-/// [`exp_parts_lo`] before its last rounding: `e^(x + x_lo) = (c + d)·s1·s2` with `c` = 1 or √2 and
-/// |d| < 0.42·c, so that `c + d` is a pair to about 2⁻²⁶ relative (Fast2Sum recovers its low part).
-#[inline(always)]
-pub(crate) fn exp_parts_pair<A: Fma>(x: f32, x_lo: f32) -> (f32, f32, f32, f32) {
-    let xc = x.clamp(-150.0, 150.0);
-    // k half-steps of ln 2; n = ⌊k/2⌋; an odd k leaves a factor √2.
-    let k = A::f32(xc, 2.0 * std::f32::consts::LOG2_E, SHIFT) - SHIFT;
-    let r1 = A::f32(k, -0.5 * LN2_HI, xc);
-    let p = k * (0.5 * LN2_LO);
-    let r = r1 - p;
-    let r_lo = ((r1 - r) - p) + x_lo;
-    let h = k * 0.5;
-    let n = (h - 0.25 + SHIFT) - SHIFT;
-    let odd = h - n > 0.25;
-    let (c_hi, c_lo) = if odd { (SQRT2_HI, SQRT2_LO) } else { (1.0, 0.0) };
-    let q = expm1_reduced_split::<A>(r, r_lo);
-    let d = A::f32(c_hi, q, A::f32(c_lo, q, c_lo));
-    let (s1, s2) = pow2_pair(n);
-    (c_hi, d, s1, s2)
-}
 
 /// `σ(z + z_lo) = 1/(1 + e^(−z − z_lo))` in native `f32`, within about 1 ULP (|z_lo| ≤ ulp(z), finite):
 /// `num/(1 + e)` with `e = e^(−|z|)` and `num` 1 or `e`, where `e`, `1 + e` and the quotient each carry their

@@ -6,7 +6,7 @@ there is no `out=`), so neither side pays for allocation. Inputs are uniform on 
 
 Run from the repository root:
     /tmp/torchenv/bin/python bench/torch_compare.py [--sizes 1024,65536,16777216] [--threads 1] [--backward]
-        [--from-output] [--markdown] [specs…]
+        [--from-output] [--markdown] [--rounds N] [specs…]
 
 PyTorch computes sigmoid's and tanh's gradients from the forward's output; `nonlin bench --backward` times nonlin's
 gradient from the input (more accurate, needs exp), `--from-output` its gradient from the output (PyTorch's
@@ -15,6 +15,7 @@ formula), which is the like-for-like comparison.
 
 import argparse
 import json
+import statistics
 import subprocess
 import time
 
@@ -107,6 +108,9 @@ def main():
     ap.add_argument("--backward", action="store_true")
     ap.add_argument("--from-output", action="store_true", help="with --backward: nonlin's gradient from the output")
     ap.add_argument("--markdown", action="store_true", help="print a Markdown table")
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="time both sides this many times per spec (alternating) and report the medians: this "
+                         "machine's speed drifts between runs, sometimes by 2x for PyTorch")
     ap.add_argument("specs", nargs="*")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
@@ -134,26 +138,29 @@ def main():
     else:
         print(f"{'spec':34} {'size':>9} {'torch Gelem/s':>14} {'nonlin Gelem/s':>15} {'ratio':>7}")
     for spec in specs:
-        ours = nonlin(spec)
+        rows = {n: [] for n in sizes}
+        for _ in range(args.rounds):
+            ours = nonlin(spec)
+            for n in sizes:
+                x = (torch.rand(n) - 0.5) * 24
+                g = torch.randn(n)
+                y = torch.empty(n)
+                o = torch.empty(n)
+                FORWARD[spec](x, y)
+                if spec == "logsigmoid":
+                    BUFFERS[id(x)] = A.log_sigmoid_forward(x)[1]
+                if args.backward:
+                    ns = time_ns(lambda: BACKWARD[spec](x, y, g, o))
+                else:
+                    ns = time_ns(lambda: FORWARD[spec](x, y))
+                t, m = n / ns, ours[n]["gelem_per_s"]
+                rows[n].append((t, m, m / t))
         for n in sizes:
-            x = (torch.rand(n) - 0.5) * 24
-            g = torch.randn(n)
-            y = torch.empty(n)
-            o = torch.empty(n)
-            FORWARD[spec](x, y)
-            if spec == "logsigmoid":
-                BUFFERS[id(x)] = A.log_sigmoid_forward(x)[1]
-            if args.backward:
-                ns = time_ns(lambda: BACKWARD[spec](x, y, g, o))
-            else:
-                ns = time_ns(lambda: FORWARD[spec](x, y))
-            r = ours[n]
-            t, m = n / ns, r["gelem_per_s"]
+            t, m, ratio = (statistics.median(c) for c in zip(*rows[n]))
             if args.markdown:
-                print(f"| {spec} | {n} | {t:.3f} | {m:.3f} | {m / t:.2f}x |")
+                print(f"| {spec} | {n} | {t:.3f} | {m:.3f} | {ratio:.2f}x |")
             else:
-                print(f"{spec:34} {n:>9} {t:>14.3f} {m:>15.3f} {m / t:>6.2f}x")
-
+                print(f"{spec:34} {n:>9} {t:>14.3f} {m:>15.3f} {ratio:>6.2f}x")
 
 if __name__ == "__main__":
     main()

@@ -558,15 +558,19 @@ fn bench_reports_kernel_and_copy_in_json() {
 }
 
 /// The default (sampled) sweep: kernels evaluated in lean f64 are within half an ULP of the f64 reference (plus
-/// 2⁻¹¹ for the lean functions' own error); the
-/// native float32 ones within the 4-ULP target forward (8 backward), and never wrong in kind.
+/// 2⁻¹¹ for the lean functions' own error); the native float32 ones within the 4-ULP target forward (8 backward),
+/// or PyTorch's error where that is smaller, and never wrong in kind.
 #[test]
 fn accuracy_sampled_sweep_meets_the_targets() {
     let cases = [
         ("tanhshrink", 0.501, 0.501),
         // Next to the zero of Mish's gradient the lean f64 terms cancel: 1.95 ULP in the exhaustive sweep.
         ("mish", 0.501, 2.0),
-        ("softplus", 0.501, 0.501),
+        // Native f32 (β = 1): held to PyTorch's own error on this sample (1.5 ULP forward, 1.96–2.01 backward);
+        // any other β keeps the lean f64 forward.
+        ("softplus", 1.5, 1.96),
+        ("logsigmoid", 1.5, 1.96),
+        ("softplus:beta=2,threshold=20", 0.501, 1.96),
         ("gelu:approximate=tanh", 0.501, 0.501),
         ("tanh", 0.501, 8.0),
         ("sigmoid", 4.0, 8.0),

@@ -69,6 +69,7 @@ const NATIVE_F32: &[(&str, &str)] = &[
 ];
 const MAX_ULPS_F32_NATIVE_FORWARD: f64 = 4.0;
 const MAX_ULPS_F32_NATIVE_BACKWARD: f64 = 8.0;
+const MAX_ULPS_F32_SOFTPLUS: f64 = 1.5;
 
 /// The f32 bound for one case and direction.
 fn f32_bound(spec: &str, kind: &str, dir: &str) -> f64 {
@@ -76,6 +77,11 @@ fn f32_bound(spec: &str, kind: &str, dir: &str) -> f64 {
         return MAX_ULPS_F32_PIECEWISE;
     }
     let name = spec.split(':').next().unwrap_or(spec);
+    // Native f32 ln(1 + eˣ) (softplus with β = 1, log-sigmoid): 1.001 ULP in the exhaustive sweep; held to
+    // PyTorch's 1.5.
+    if matches!(name, "softplus" | "logsigmoid") && dir == "forward" {
+        return MAX_ULPS_F32_SOFTPLUS;
+    }
     // The exact GELU is native; the tanh approximation is not.
     let native =
         spec != "gelu:approximate=tanh" && NATIVE_F32.iter().any(|&(n, d)| n == name && (d == "both" || d == dir));

@@ -33,6 +33,19 @@ def sample():
     return x[np.isfinite(x)]
 
 
+def measure(spec, x, d):
+    """PyTorch's forward and backward (upstream gradient 1) at the float32 inputs `x`, measured by
+    `nonlin accuracy --other` next to nonlin on the same inputs (files in directory `d`); its JSON."""
+    xt = torch.tensor(x, requires_grad=True)
+    y = FUNCS[spec](xt)
+    y.backward(torch.ones_like(y))
+    np.save(Path(d) / "x.npy", x)
+    np.save(Path(d) / "y.npy", y.detach().numpy())
+    np.save(Path(d) / "dydx.npy", xt.grad.numpy())
+    return json.loads(subprocess.run(["target/release/nonlin", "accuracy", spec, "--other", d], check=True,
+                                     capture_output=True, text=True).stdout)
+
+
 def main():
     specs = sys.argv[1:] or list(FUNCS)
     subprocess.run(["cargo", "build", "-q", "--release", "-p", "nonlin-cli"], check=True)
@@ -41,14 +54,7 @@ def main():
     print(f"{'spec':24} {'torch fwd max':>14} {'nonlin fwd max':>15} {'torch bwd max':>14} {'nonlin bwd max':>15} {'torch fwd mean':>15} {'nonlin fwd mean':>16}")
     with tempfile.TemporaryDirectory() as d:
         for spec in specs:
-            xt = torch.tensor(x, requires_grad=True)
-            y = FUNCS[spec](xt)
-            y.backward(torch.ones_like(y))
-            np.save(Path(d) / "x.npy", x)
-            np.save(Path(d) / "y.npy", y.detach().numpy())
-            np.save(Path(d) / "dydx.npy", xt.grad.numpy())
-            r = json.loads(subprocess.run(["target/release/nonlin", "accuracy", spec, "--other", d], check=True,
-                                          capture_output=True, text=True).stdout)
+            r = measure(spec, x, d)
             t, n = r["other"], r["nonlin"]
             fmt = lambda s: "inf (NaN/inf)" if s["max_ulps"] is None or s["wrong"] else f"{s['max_ulps']:.3g}"
             print(f"{spec:24} {fmt(t['forward']):>14} {fmt(n['forward']):>15} {fmt(t['backward']):>14} {fmt(n['backward']):>15}"

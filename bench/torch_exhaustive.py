@@ -14,12 +14,10 @@ import subprocess
 import sys
 import tempfile
 import time
-from pathlib import Path
-
 import numpy as np
 import torch
 
-from torch_accuracy import FUNCS
+from torch_accuracy import measure
 
 CHUNK = 1 << 26
 
@@ -41,14 +39,7 @@ def run(spec, d):
         bits = np.arange(k * CHUNK, (k + 1) * CHUNK, dtype=np.uint64).astype(np.uint32)
         x = bits.view(np.float32)
         x = x[np.isfinite(x)]
-        xt = torch.tensor(x, requires_grad=True)
-        y = FUNCS[spec](xt)
-        y.backward(torch.ones_like(y))
-        np.save(Path(d) / "x.npy", x)
-        np.save(Path(d) / "y.npy", y.detach().numpy())
-        np.save(Path(d) / "dydx.npy", xt.grad.numpy())
-        r = json.loads(subprocess.run(["target/release/nonlin", "accuracy", spec, "--other", d], check=True,
-                                      capture_output=True, text=True).stdout)
+        r = measure(spec, x, d)
         for side in acc:
             for dir in acc[side]:
                 merge(acc[side][dir], r[side][dir], len(x))

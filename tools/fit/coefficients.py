@@ -50,6 +50,20 @@ def f32(v):
     return str(np.float32(v))
 
 
+def lawson(xs, fv, deg, iters):
+    """Polynomial coefficients c (lowest degree first) with c(x) ≈ fv for relative error: least squares reweighted
+    towards the largest errors (Lawson), and the max relative error once c is rounded to f32."""
+    w = np.ones_like(xs)
+    for _ in range(iters):
+        mat = np.stack([xs**i for i in range(deg + 1)], 1) / fv[:, None]
+        c, *_ = np.linalg.lstsq(mat * w[:, None], np.ones_like(xs) * w, rcond=None)
+        err = np.polyval(c[::-1], xs) / fv - 1
+        w = w * np.sqrt(np.abs(err) / np.abs(err).max()) + 1e-12
+        w /= w.max()
+    c32 = np.array([np.float32(v) for v in c], dtype=np.float64)
+    return c, np.abs(np.polyval(c32[::-1], xs) / fv - 1).max()
+
+
 def fit_zero(name, grad, guess, lo_x, hi_x, deg):
     """Prints the zero of `grad` near `guess` as an f32 pair and T with grad(x0 + d) = d·T(d) on [lo_x, hi_x]."""
     x0 = mp.findroot(grad, guess)
@@ -62,30 +76,14 @@ def fit_zero(name, grad, guess, lo_x, hi_x, deg):
     d = xs - float(x0)
     d = d[np.abs(d) > 1e-6]
     tv = np.array([float(grad(x0 + mp.mpf(di)) / mp.mpf(di)) for di in d])
-    w = np.ones_like(d)
-    for _ in range(40):
-        mat = np.stack([d**i for i in range(deg + 1)], 1) / tv[:, None]
-        c, *_ = np.linalg.lstsq(mat * w[:, None], np.ones_like(d) * w, rcond=None)
-        err = np.polyval(c[::-1], d) / tv - 1
-        w = w * np.sqrt(np.abs(err) / np.abs(err).max()) + 1e-12
-        w /= w.max()
-    c32 = np.array([np.float32(v) for v in c], dtype=np.float64)
-    err32 = np.abs(np.polyval(c32[::-1], d) / tv - 1).max()
+    c, err32 = lawson(d, tv, deg, 40)
     print(f"// T on x in [{lo_x}, {hi_x}], degree {deg}: max relative error {err32:.3e} with f32 coefficients")
     print(f"const {name}_ZERO_T: [f32; {deg + 1}] = [" + ", ".join(f32(v) for v in c) + "];")
 
 
 def fit_poly(name, xs, fv, deg):
-    """Prints a polynomial c with c(x) ≈ fv (relative error, Lawson-reweighted least squares) as f32 constants."""
-    w = np.ones_like(xs)
-    for _ in range(60):
-        mat = np.stack([xs**i for i in range(deg + 1)], 1) / fv[:, None]
-        c, *_ = np.linalg.lstsq(mat * w[:, None], np.ones_like(xs) * w, rcond=None)
-        err = np.polyval(c[::-1], xs) / fv - 1
-        w = w * np.sqrt(np.abs(err) / np.abs(err).max()) + 1e-12
-        w /= w.max()
-    c32 = np.array([np.float32(v) for v in c], dtype=np.float64)
-    err32 = np.abs(np.polyval(c32[::-1], xs) / fv - 1).max()
+    """Prints a polynomial c with c(x) ≈ fv (relative error) as f32 constants."""
+    c, err32 = lawson(xs, fv, deg, 60)
     print(f"// on [{xs[0]:.3g}, {xs[-1]:.6g}], degree {deg}: max relative error {err32:.3e} with f32 coefficients")
     print(f"const {name}: [f32; {deg + 1}] = [" + ", ".join(f32(v) for v in c) + "];")
 

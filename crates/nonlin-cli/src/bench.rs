@@ -150,11 +150,10 @@ pub fn run(args: &BenchArgs) -> Result<(), String> {
     let streams = if args.backward { 3.0 } else { 2.0 };
     if !args.json {
         println!(
-            "simd {}, {} thread(s) for ≥ {} elements (smooth activations: ≥ {}), {}, {direction}{}",
+            "simd {}, {} thread(s) for ≥ {} elements, {}, {direction}{}",
             simd::level().name(),
             simd::num_threads(),
             simd::PARALLEL_THRESHOLD,
-            simd::PARALLEL_THRESHOLD_SMOOTH,
             if f64_mode { "f64" } else { "f32" },
             if pass == Pass::BackwardFromOutput { " from the output" } else { "" }
         );

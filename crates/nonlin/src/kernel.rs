@@ -9,9 +9,6 @@ use crate::math::Fma;
 /// are selects, not products: ReLU's gradient for `x < 0` is `0` even when the upstream gradient is `inf` or NaN.
 /// `A` says how the dispatch level computes fused multiply-adds.
 pub(crate) trait Kernel<T: Float>: Copy + Send + Sync {
-    /// Inputs with at least this many elements are split over threads: memory-bound kernels gain little from a
-    /// second thread below a few hundred thousand elements, compute-bound ones already at tens of thousands.
-    const PARALLEL_MIN: usize = crate::simd::PARALLEL_THRESHOLD;
     /// `f(x)`.
     fn forward<A: Fma>(&self, x: T) -> T;
     /// `∂L/∂x` given `∂L/∂f(x) = g`.
@@ -37,7 +34,6 @@ pub(crate) trait Smooth: Copy + Send + Sync {
 }
 
 impl<T: Float, S: Smooth> Kernel<T> for S {
-    const PARALLEL_MIN: usize = crate::simd::PARALLEL_THRESHOLD_SMOOTH;
     #[inline(always)]
     fn forward<A: Fma>(&self, x: T) -> T {
         T::smooth_forward::<S, A>(self, x)

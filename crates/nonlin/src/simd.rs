@@ -4,8 +4,7 @@
 //! for AVX-512, for AVX2+FMA and for the baseline target (SSE2 on x86-64, NEON on aarch64) — and LLVM vectorizes
 //! each for its instruction set. The widest level the CPU supports is chosen at run time; `NONLIN_SIMD=portable`,
 //! `avx2` or `avx512` (or [`set_level`]) forces one, which is how the tests run every path. Inputs of at least
-//! [`PARALLEL_THRESHOLD`] elements ([`PARALLEL_THRESHOLD_SMOOTH`] for the smooth activations) are split over
-//! threads ([`set_num_threads`]).
+//! [`PARALLEL_THRESHOLD`] elements are split over threads ([`set_num_threads`]).
 
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -119,11 +118,12 @@ pub fn set_level(level: Option<Level>) -> Result<(), Error> {
     Ok(())
 }
 
-/// Inputs with at least this many elements are split over threads, for the piecewise-linear (memory-bound)
-/// activations.
+/// Inputs with at least this many elements are split over threads. The same for every kernel: the memory-bound
+/// piecewise ones gain little from a second thread below a few hundred thousand elements, and for the smooth ones
+/// PyTorch's grain size (32,768) was measured too small for rayon here: waking a sleeping worker cost up to a
+/// millisecond on the 2-core VM this was tuned on (PyTorch's OpenMP workers spin instead), and two threads were
+/// slower than one at 65,536 elements (sigmoid 0.75 vs 1.0–1.2 Gelem/s).
 pub const PARALLEL_THRESHOLD: usize = 1 << 18;
-/// The same for the smooth (compute-bound) activations: PyTorch's grain size, 32,768.
-pub const PARALLEL_THRESHOLD_SMOOTH: usize = 1 << 15;
 
 fn pool_slot() -> &'static Mutex<Option<Arc<rayon::ThreadPool>>> {
     static POOL: OnceLock<Mutex<Option<Arc<rayon::ThreadPool>>>> = OnceLock::new();
@@ -150,9 +150,9 @@ pub fn num_threads() -> usize {
 }
 
 /// Splits `n` elements into per-thread ranges (a multiple of 64 each, so vector loops stay aligned), for inputs
-/// of at least `min` elements.
-fn chunk_len(n: usize, min: usize) -> Option<usize> {
-    if n < min {
+/// of at least [`PARALLEL_THRESHOLD`] elements.
+fn chunk_len(n: usize) -> Option<usize> {
+    if n < PARALLEL_THRESHOLD {
         return None;
     }
     let threads = num_threads();
@@ -253,7 +253,7 @@ fn bwd_one<T: Float, K: Kernel<T>>(k: &K, x: &[T], g: &[T], gx: &mut [T]) {
 
 /// `y = f(x)` over slices of equal length, vectorized and, for large inputs, threaded.
 pub(crate) fn forward<T: Float, K: Kernel<T>>(k: K, x: &[T], y: &mut [T]) {
-    match chunk_len(x.len(), K::PARALLEL_MIN) {
+    match chunk_len(x.len()) {
         None => fwd_one(&k, x, y),
         Some(c) => in_pool(|| x.par_chunks(c).zip(y.par_chunks_mut(c)).for_each(|(xc, yc)| fwd_one(&k, xc, yc))),
     }
@@ -261,7 +261,7 @@ pub(crate) fn forward<T: Float, K: Kernel<T>>(k: K, x: &[T], y: &mut [T]) {
 
 /// `x = f(x)`.
 pub(crate) fn forward_inplace<T: Float, K: Kernel<T>>(k: K, x: &mut [T]) {
-    match chunk_len(x.len(), K::PARALLEL_MIN) {
+    match chunk_len(x.len()) {
         None => inplace_one(&k, x),
         Some(c) => in_pool(|| x.par_chunks_mut(c).for_each(|xc| inplace_one(&k, xc))),
     }
@@ -269,7 +269,7 @@ pub(crate) fn forward_inplace<T: Float, K: Kernel<T>>(k: K, x: &mut [T]) {
 
 /// `gx = backward(x, g)`.
 pub(crate) fn backward<T: Float, K: Kernel<T>>(k: K, x: &[T], g: &[T], gx: &mut [T]) {
-    match chunk_len(x.len(), K::PARALLEL_MIN) {
+    match chunk_len(x.len()) {
         None => bwd_one(&k, x, g, gx),
         Some(c) => in_pool(|| {
             x.par_chunks(c)

@@ -221,7 +221,9 @@ pub(crate) fn expm1_neg_scaled<A: Fma>(x: f32, x_lo: f32, k: Split) -> f32 {
     let (n, r, r_lo) = reduce_split::<A>(xc);
     let r_lo = r_lo + x_lo;
     let t = pow2(n);
-    let c = A::f32(r * r, expm1_poly::<A>(r), A::f32(r_lo, r, r_lo));
+    // As in `exp_split`: r_lo (CELU's x/α carries its own low part) multiplies all of eʳ.
+    let c0 = (r * r) * expm1_poly::<A>(r);
+    let c = A::f32(r_lo, (1.0 + r) + c0, c0);
     let (a, b) = (t - 1.0, t * r);
     let s = a + b;
     let bb = s - a;

@@ -354,9 +354,5 @@ impl Split {
 #[inline(always)]
 pub(crate) fn near_zero<A: Fma, const N: usize>(x: f32, zero_hi: f32, zero_lo: f32, t: &[f32; N]) -> f32 {
     let d = (x - zero_hi) - zero_lo;
-    let mut p = t[N - 1];
-    for &c in t[..N - 1].iter().rev() {
-        p = A::f32(p, d, c);
-    }
-    d * p
+    d * horner::<A, N>(d, t)
 }

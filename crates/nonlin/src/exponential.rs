@@ -144,9 +144,13 @@ impl<M: MathLib, const UNIT: bool> Smooth for Softplus<M, UNIT> {
     /// Native `f32` `σ(β·x)`, `β·x` as an `f32` pair (PyTorch's float32 gradient is within about 2 ULP).
     #[inline(always)]
     fn df32<A: Fma>(&self, x: f32, g: f32) -> f32 {
-        let (z, z_lo) = if UNIT { (x, 0.0) } else { Split::new(self.beta).mul_split::<A>(x) };
-        let z_lo = if UNIT || z.is_finite() { z_lo } else { 0.0 };
-        let d = vmath32::sigmoid_acc::<A>(z, z_lo) * g;
+        let (z, d) = if UNIT {
+            (x, vmath32::sigmoid_acc::<A, true>(x, 0.0))
+        } else {
+            let (z, z_lo) = Split::new(self.beta).mul_split::<A>(x);
+            (z, vmath32::sigmoid_acc::<A, false>(z, if z.is_finite() { z_lo } else { 0.0 }))
+        };
+        let d = d * g;
         // PyTorch's float32 test: `x·β > threshold` with both rounded to float32.
         if z > self.threshold as f32 { g } else { d }
     }

@@ -74,7 +74,7 @@ impl<M: MathLib> Smooth for LogSigmoid<M> {
     /// Native `f32` `σ(−x)` (PyTorch's float32 gradient is within about 2 ULP).
     #[inline(always)]
     fn df32<A: Fma>(&self, x: f32, g: f32) -> f32 {
-        vmath32::sigmoid_acc::<A>(-x, 0.0) * g
+        vmath32::sigmoid_acc::<A, true>(-x, 0.0) * g
     }
 }
 

@@ -77,7 +77,7 @@ fn f32_bound(spec: &str, kind: &str, dir: &str) -> f64 {
         return MAX_ULPS_F32_PIECEWISE;
     }
     let name = spec.split(':').next().unwrap_or(spec);
-    // Native f32 ln(1 + eˣ) (softplus with β = 1, log-sigmoid): 1.001 ULP in the exhaustive sweep; held to
+    // Native f32 ln(1 + eˣ) (softplus with β = 1, log-sigmoid): 1.033 ULP in the exhaustive sweep; held to
     // PyTorch's 1.5.
     if matches!(name, "softplus" | "logsigmoid") && dir == "forward" {
         return MAX_ULPS_F32_SOFTPLUS;

@@ -329,14 +329,8 @@ pub(crate) fn sigmoid64<A: Fma>(z: f64) -> f64 {
 #[inline(always)]
 pub(crate) fn tanh64<A: Fma>(x: f64) -> f64 {
     let em = expm1_neg64::<A>(-2.0 * x.abs());
-    let t = -em / (2.0 + em);
-    if x < 0.0 {
-        -t
-    } else if x > 0.0 {
-        t
-    } else {
-        x
-    }
+    // t is +0.0 for ±0 (expm1 keeps −0.0, and −(−0.0)/2 = +0.0), so the sign bit alone gives tanh(±0) = ±0.
+    (-em / (2.0 + em)).copysign(x)
 }
 
 /// An `f64` constant as `hi + lo` in `f32`, so that `c·v` can be formed with one rounding: [`Split::mul`].

@@ -188,9 +188,12 @@ impl<M: MathLib> Smooth for GeluTanh<M> {
     #[inline(always)]
     fn df32<A: Fma>(&self, x: f32, g: f32) -> f32 {
         let x = x as f64;
-        let u = gelu_tanh_u(x);
-        let s = vmath32::sigmoid64::<A>(2.0 * u);
-        let s_s = s * vmath32::sigmoid64::<A>(-2.0 * u);
+        // σ(2u) and σ(2u)·σ(−2u) = e/(1 + e)² from one e = e^(−|2u|) and one division.
+        let z = 2.0 * gelu_tanh_u(x);
+        let e = vmath32::exp64::<A>(-z.abs());
+        let inv = 1.0 / (1.0 + e);
+        let s = if z >= 0.0 { inv } else { e * inv };
+        let s_s = e * inv * inv;
         // |x| < 2¹²⁸, so x·u′ < 2²⁶¹: the product with σσ (0 or ≥ 2⁻⁸⁶⁶) is finite.
         let tail = 2.0 * s_s * x * SQRT_2_OVER_PI * (1.0 + 3.0 * GELU_TANH_KAPPA * x * x);
         let d = if x.is_infinite() { if x > 0.0 { 1.0 } else { 0.0 } } else { s + tail };

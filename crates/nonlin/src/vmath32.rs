@@ -64,11 +64,24 @@ fn expm1_reduced<A: Fma>(r: f32) -> f32 {
     A::f32(r * r, expm1_poly::<A>(r), r)
 }
 
+/// `n = round(x/ln2)`, as an `f32`.
+#[inline(always)]
+fn steps_of_ln2<A: Fma>(x: f32) -> f32 {
+    A::f32(x, std::f32::consts::LOG2_E, SHIFT) - SHIFT
+}
+
+/// `(n, r)` with `x ≈ n·ln2 + r`, `r` rounded once (up to 0.35 ULP in `eʳ`; [`reduce_split`] keeps the rest).
+#[inline(always)]
+fn reduce<A: Fma>(x: f32) -> (f32, f32) {
+    let n = steps_of_ln2::<A>(x);
+    (n, A::f32(n, -LN2_LO, A::f32(n, -LN2_HI, x)))
+}
+
 /// `(n, r, r_lo)` with `x = n·ln2 + r + r_lo`: `r` rounded to `f32` costs up to 0.35 ULP in `eʳ`; `r_lo` (the
 /// rounding error of `r1 − n·LN2_LO`, by Fast2Sum) gets it back.
 #[inline(always)]
 fn reduce_split<A: Fma>(x: f32) -> (f32, f32, f32) {
-    let n = A::f32(x, std::f32::consts::LOG2_E, SHIFT) - SHIFT;
+    let n = steps_of_ln2::<A>(x);
     let r1 = A::f32(n, -LN2_HI, x);
     let p = n * LN2_LO;
     let r = r1 - p;
@@ -87,9 +100,7 @@ fn expm1_reduced_split<A: Fma>(r: f32, r_lo: f32) -> f32 {
 /// ULP in the tails). [`exp_split`] is the accurate one.
 #[inline(always)]
 pub(crate) fn exp_parts_fast<A: Fma>(x: f32) -> (f32, f32, f32) {
-    let xc = x.clamp(EXP_MIN, EXP_MAX);
-    let n = A::f32(xc, std::f32::consts::LOG2_E, SHIFT) - SHIFT;
-    let r = A::f32(n, -LN2_LO, A::f32(n, -LN2_HI, xc));
+    let (n, r) = reduce::<A>(x.clamp(EXP_MIN, EXP_MAX));
     let m = 1.0 + expm1_reduced::<A>(r);
     let (s1, s2) = pow2_pair(n);
     (m, s1, s2)
@@ -117,9 +128,7 @@ pub(crate) fn exp_split<A: Fma>(x: f32, x_lo: f32) -> (f32, f32, f32, f32) {
 /// of kept as a pair, which saves five operations.
 #[inline(always)]
 pub(crate) fn exp_split_exact<A: Fma>(x: f32) -> (f32, f32, f32, f32) {
-    let xc = x.clamp(EXP_MIN, EXP_MAX);
-    let n = A::f32(xc, std::f32::consts::LOG2_E, SHIFT) - SHIFT;
-    let r = A::f32(n, -LN2_LO, A::f32(n, -LN2_HI, xc));
+    let (n, r) = reduce::<A>(x.clamp(EXP_MIN, EXP_MAX));
     let hi = 1.0 + r;
     let e = (1.0 - hi) + r;
     let (s1, s2) = pow2_pair(n);

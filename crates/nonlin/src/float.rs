@@ -76,6 +76,8 @@ pub trait Float:
     const ONE: Self;
     /// NumPy/PyTorch name of the type: `"float32"` or `"float64"`.
     const DTYPE: &'static str;
+    /// The largest value whose product with 6 does not overflow (Hardswish).
+    const MAX_OVER_6: Self;
 
     /// Rounds an `f64` to this type (identity for `f64`).
     fn from_f64(v: f64) -> Self;
@@ -89,6 +91,7 @@ impl Float for f32 {
     const ZERO: Self = 0.0;
     const ONE: Self = 1.0;
     const DTYPE: &'static str = "float32";
+    const MAX_OVER_6: Self = f32::MAX / 6.0;
 
     #[inline(always)]
     fn from_f64(v: f64) -> Self {
@@ -108,6 +111,8 @@ impl Float for f64 {
     const ZERO: Self = 0.0;
     const ONE: Self = 1.0;
     const DTYPE: &'static str = "float64";
+    // f64::MAX / 6 rounds up, and 6 times that overflows.
+    const MAX_OVER_6: Self = (f64::MAX / 6.0).next_down();
 
     #[inline(always)]
     fn from_f64(v: f64) -> Self {
@@ -120,5 +125,16 @@ impl Float for f64 {
     #[inline(always)]
     fn is_nan(self) -> bool {
         f64::is_nan(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Float;
+
+    #[test]
+    fn max_over_6_is_the_overflow_boundary() {
+        assert!((6.0 * f32::MAX_OVER_6).is_finite() && (6.0 * f32::MAX_OVER_6.next_up()).is_infinite());
+        assert!((6.0 * f64::MAX_OVER_6).is_finite() && (6.0 * f64::MAX_OVER_6.next_up()).is_infinite());
     }
 }

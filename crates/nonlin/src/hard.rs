@@ -78,14 +78,11 @@ pub(crate) struct Hardswish;
 impl<T: Float> Kernel<T> for Hardswish {
     #[inline(always)]
     fn forward<A: Fma>(&self, x: T) -> T {
-        let y = x * clamp(x + three(), T::ZERO, six()) / six();
-        if y.is_nan() && !x.is_nan() {
-            -T::ZERO // x = −∞
-        } else if x > three::<T>() && y.to_f64().is_infinite() {
-            x // x·6 overflowed
-        } else {
-            y
-        }
+        // Below −3, x·0 is −0.0, which −3·0 gives too, also for x = −∞ (where x·0 is NaN).
+        let x3 = if x < -three::<T>() { -three::<T>() } else { x };
+        let y = x3 * clamp(x3 + three(), T::ZERO, six()) / six();
+        // Beyond MAX/6, x·6 overflows; the value is x (+∞ for +∞).
+        if x > T::MAX_OVER_6 { x } else { y }
     }
     #[inline(always)]
     fn backward<A: Fma>(&self, x: T, g: T) -> T {

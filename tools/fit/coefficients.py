@@ -109,6 +109,12 @@ def main():
     u = np.linspace(1e-6, 1.0, 3000)
     h = np.array([float(mp.log(mp.cosh(mp.sqrt(mp.mpf(v)) / 2)) / mp.mpf(v)) for v in u])
     fit_poly("LNCOSH_H", u, h, 4)
+    third = mp.mpf(1) / 3
+    third_hi = np.float32(float(third))
+    print(f"const THIRD_HI: f32 = {f32(third_hi)};")
+    print(f"const THIRD_LO: f32 = {f32(float(third - mp.mpf(float(third_hi))))};")
+    ts = np.array([float(((mp.sqrt(mp.mpf(v)) - mp.tanh(mp.sqrt(mp.mpf(v)))) / mp.mpf(v) ** 1.5 - third) / v) for v in u])
+    fit_poly("TANHSHRINK_T", u, ts, 6)
     t = np.linspace(1e-7, float(mp.exp(-1)), 3000)
     pt = np.array([float((mp.log1p(mp.mpf(v)) - v) / mp.mpf(v) ** 2) for v in t])
     fit_poly("LOG1P_P", t, pt, 6)

@@ -6,7 +6,7 @@ use std::marker::PhantomData;
 
 use crate::kernel::Smooth;
 use crate::math::{Fast, Fma, MathLib, sigmoid};
-use crate::vmath32;
+use crate::vmath32::{self, Split};
 
 /// `1/√(2π)`, the standard normal density at 0.
 const FRAC_1_SQRT_2PI: f64 = FRAC_1_SQRT_2 * FRAC_2_SQRT_PI * 0.5;
@@ -155,6 +155,28 @@ fn erfcx_scaled<A: Fma>(a: f32) -> f32 {
 #[derive(Clone, Copy, Default)]
 pub(crate) struct GeluTanh<M = Fast>(PhantomData<M>);
 
+/// From here on the tanh-GELU is `x` in `f32` (σ(2u) > 1 − 2⁻²⁰⁰).
+const GELU_TANH_LINEAR: f32 = 12.0;
+/// Below this the tanh-GELU rounds to −0.0 in `f32` (|x·σ(2u)| < 0.02·2⁻¹⁴⁹ at −10.9).
+const GELU_TANH_ZERO: f32 = -10.9;
+
+/// `2u = x·(c1 + c2·x²)` (`c1 = 2√(2/π)`, `c2 = c1·0.044715`) as an `f32` pair `(z, z_lo)` (the terms left out
+/// are below 2⁻⁴⁴ relative): `x²` split exactly, the constants as pairs, the sum by TwoSum. For |x| ≤ [`GELU_TANH_LINEAR`] (or NaN).
+#[inline(always)]
+fn gelu_tanh_2u<A: Fma>(x: f32) -> (f32, f32) {
+    let c1 = Split::new(2.0 * SQRT_2_OVER_PI);
+    let c2 = Split::new(2.0 * SQRT_2_OVER_PI * GELU_TANH_KAPPA);
+    let h = x * x;
+    let l = A::f32(x, x, -h);
+    let p = c2.hi * h;
+    let p_lo = A::f32(c2.hi, h, -p) + A::f32(c2.lo, h, c2.hi * l);
+    let q = c1.hi + p;
+    let b = q - c1.hi;
+    let q_lo = ((c1.hi - (q - b)) + (p - b)) + (c1.lo + p_lo);
+    let z = x * q;
+    (z, A::f32(x, q, -z) + x * q_lo)
+}
+
 #[inline(always)]
 fn gelu_tanh_u(x: f64) -> f64 {
     SQRT_2_OVER_PI * (x + GELU_TANH_KAPPA * x * x * x)
@@ -178,12 +200,37 @@ impl<M: MathLib> Smooth for GeluTanh<M> {
             if s_s == 0.0 { 0.0 } else { 2.0 * s_s * x * SQRT_2_OVER_PI * (1.0 + 3.0 * GELU_TANH_KAPPA * x * x) };
         s + tail
     }
-    /// Lean `f64`. `u` grows like x³, so the argument is clamped where σ(2u) is 0 or 1 to `f64` precision.
+    /// Native `f32`: `x/(1 + e)` for `x ≥ 0`, `((x·eʳ/(1 + e))·s1)·s2` below, with `e = e^(−|2u|) = eʳ·s1·s2`
+    /// ([`vmath32::exp_split_lean`]) and `2u` as an `f32` pair ([`gelu_tanh_2u`]): `σ(2u)` has relative sensitivity
+    /// up to |2u| (~140) to its argument. Only lanes whose result is subnormal form a subnormal (an operation
+    /// with a subnormal result costs a microcode assist on some CPUs, ~30 cycles on Zen 3): `1 + e` is one FMA
+    /// whose product may be tiny but whose result is not, and inputs whose result rounds to zero are computed at
+    /// −1 and replaced.
     #[inline(always)]
     fn f32<A: Fma>(&self, x: f32) -> f32 {
-        let xd = x as f64;
-        let y = xd * vmath32::sigmoid64::<A>(2.0 * gelu_tanh_u(xd));
-        if x == f32::NEG_INFINITY { -0.0 } else { y as f32 }
+        let xc = if x < GELU_TANH_ZERO {
+            -1.0
+        } else if x > GELU_TANH_LINEAR {
+            GELU_TANH_LINEAR
+        } else {
+            x
+        };
+        let (z, z_lo) = gelu_tanh_2u::<A>(xc);
+        let (hi, lo, s1, s2) = vmath32::exp_split_lean::<A>(-z.abs(), if z < 0.0 { z_lo } else { -z_lo });
+        let den = A::f32((hi + lo) * s1, s2, 1.0);
+        let pos = x >= 0.0;
+        let num = if pos { xc } else { A::f32(xc, hi, xc * lo) };
+        // The scale factors are selected, not the products: LLVM forms both arms of a select, and (q·s1)·s2 is
+        // subnormal for the positive lanes beyond 9.3.
+        let (t1, t2) = if pos { (1.0, 1.0) } else { (s1, s2) };
+        let y = ((num / den) * t1) * t2;
+        if x > GELU_TANH_LINEAR {
+            x
+        } else if x < GELU_TANH_ZERO {
+            -0.0
+        } else {
+            y
+        }
     }
     #[inline(always)]
     fn df32<A: Fma>(&self, x: f32, g: f32) -> f32 {

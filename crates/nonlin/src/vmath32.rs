@@ -1,7 +1,7 @@
 //! Branch-free elementary functions for the `f32` kernels, in two flavours:
 //!
-//! - **Native `f32`** (`exp_parts_fast`, `exp_split`, `exp_scaled_parts`, `expm1_neg`, `expm1_neg_scaled`,
-//!   `sigmoid_acc`, `log1pexp`): eight lanes per AVX2 register. Cody–Waite reduction with Cephes' split ln 2,
+//! - **Native `f32`** (`exp_parts_fast`, `exp_split`, `exp_split_lean`, `exp_scaled_parts`, `expm1_neg`,
+//!   `expm1_neg_scaled`, `sigmoid_acc`, `log1pexp`): eight lanes per AVX2 register. Cody–Waite reduction with Cephes' split ln 2,
 //!   Cephes' `expf` polynomial, the final steps fused (`A::f32`), and the power of two in two factors so that
 //!   callers keep subnormal results to one rounding. 0.55–1 ULP, depending on how much of the final step is kept
 //!   exact (`exp_split` returns `eʳ` as an unevaluated pair for callers to fold into their own last rounding).
@@ -124,6 +124,18 @@ pub(crate) fn exp_split<A: Fma>(x: f32, x_lo: f32) -> (f32, f32, f32, f32) {
     (hi, e + c, s1, s2)
 }
 
+/// [`exp_split`] with `r` rounded once (at most 0.1 ULP of `eʳ`) and the low part `x_lo` alone carried: four
+/// operations fewer, for callers whose accuracy target leaves room.
+#[inline(always)]
+pub(crate) fn exp_split_lean<A: Fma>(x: f32, x_lo: f32) -> (f32, f32, f32, f32) {
+    let (n, r) = reduce::<A>(x.clamp(EXP_MIN, EXP_MAX));
+    let hi = 1.0 + r;
+    let e = (1.0 - hi) + r;
+    let c0 = (r * r) * expm1_poly::<A>(r);
+    let (s1, s2) = pow2_pair(n);
+    (hi, e + A::f32(x_lo, hi + c0, c0), s1, s2)
+}
+
 /// [`exp_split`] for an argument without a low part: `r` rounded once (costing at most 0.1 ULP of `eʳ`) instead
 /// of kept as a pair, which saves five operations.
 #[inline(always)]
@@ -181,7 +193,7 @@ pub(crate) fn log1pexp<A: Fma>(x: f32) -> f32 {
 
 /// `c[0] + c[1]·x + … + c[N−1]·x^(N−1)` by Horner's scheme.
 #[inline(always)]
-fn horner<A: Fma, const N: usize>(x: f32, c: &[f32; N]) -> f32 {
+pub(crate) fn horner<A: Fma, const N: usize>(x: f32, c: &[f32; N]) -> f32 {
     let mut p = c[N - 1];
     for &k in c[..N - 1].iter().rev() {
         p = A::f32(p, x, k);
@@ -326,14 +338,6 @@ pub(crate) fn log1p_unit64<A: Fma>(e: f64) -> f64 {
     k + (log_u + c)
 }
 
-/// `σ(z) = 1/(1 + e^(−z))` in lean `f64`, relative accuracy kept in both tails.
-#[inline(always)]
-pub(crate) fn sigmoid64<A: Fma>(z: f64) -> f64 {
-    let e = exp64::<A>(-z.abs());
-    let num = if z >= 0.0 { 1.0 } else { e };
-    num / (1.0 + e)
-}
-
 /// `tanh x = −expm1(−2|x|)/(2 + expm1(−2|x|))` with the sign of `x`, in lean `f64`; ±0 kept.
 #[inline(always)]
 pub(crate) fn tanh64<A: Fma>(x: f64) -> f64 {
@@ -345,8 +349,8 @@ pub(crate) fn tanh64<A: Fma>(x: f64) -> f64 {
 /// An `f64` constant as `hi + lo` in `f32`, so that `c·v` can be formed with one rounding: [`Split::mul`].
 #[derive(Clone, Copy)]
 pub(crate) struct Split {
-    hi: f32,
-    lo: f32,
+    pub(crate) hi: f32,
+    pub(crate) lo: f32,
 }
 
 impl Split {

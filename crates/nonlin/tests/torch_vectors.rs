@@ -64,6 +64,7 @@ const NATIVE_F32: &[(&str, &str)] = &[
     ("silu", "both"),
     ("sigmoid", "both"),
     ("tanh", "backward"),
+    ("tanhshrink", "forward"),
     ("softplus", "backward"),
     ("logsigmoid", "backward"),
 ];
@@ -82,9 +83,12 @@ fn f32_bound(spec: &str, kind: &str, dir: &str) -> f64 {
     if matches!(name, "softplus" | "logsigmoid") && dir == "forward" {
         return MAX_ULPS_F32_SOFTPLUS;
     }
-    // The exact GELU is native; the tanh approximation is not.
-    let native =
-        spec != "gelu:approximate=tanh" && NATIVE_F32.iter().any(|&(n, d)| n == name && (d == "both" || d == dir));
+    // The exact GELU is native both ways; the tanh approximation only forward.
+    let native = if spec == "gelu:approximate=tanh" {
+        dir == "forward"
+    } else {
+        NATIVE_F32.iter().any(|&(n, d)| n == name && (d == "both" || d == dir))
+    };
     match (native, dir) {
         (false, _) => MAX_ULPS_F32,
         (true, "forward") => MAX_ULPS_F32_NATIVE_FORWARD,

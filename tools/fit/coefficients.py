@@ -88,6 +88,17 @@ def fit_poly(name, xs, fv, deg):
     print(f"const {name}: [f32; {deg + 1}] = [" + ", ".join(f32(v) for v in c) + "];")
 
 
+GELU_TANH_C1 = 2 * mp.sqrt(2 / mp.pi)
+GELU_TANH_KAPPA = mp.mpf("0.044715")
+
+
+def gelu_tanh_grad(x):
+    x = mp.mpf(x)
+    z = GELU_TANH_C1 * (x + GELU_TANH_KAPPA * x**3)
+    s = 1 / (1 + mp.exp(-z))
+    return s + x * GELU_TANH_C1 * (1 + 3 * GELU_TANH_KAPPA * x**2) * s * (1 - s)
+
+
 def silu_grad(x):
     x = mp.mpf(x)
     s = 1 / (1 + mp.exp(-x))
@@ -105,6 +116,7 @@ def main():
 
     fit_zero("GELU_GRAD", gelu_grad, -0.75, -1.0, -0.55, 7)
     fit_zero("SILU_GRAD", silu_grad, -1.28, -1.9, -1.0, 8)
+    fit_zero("GELU_TANH_GRAD", gelu_tanh_grad, -0.75, -1.3, -0.35, 9)
 
     u = np.linspace(1e-6, 1.0, 3000)
     h = np.array([float(mp.log(mp.cosh(mp.sqrt(mp.mpf(v)) / 2)) / mp.mpf(v)) for v in u])

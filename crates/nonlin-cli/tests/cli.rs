@@ -571,7 +571,7 @@ fn accuracy_sampled_sweep_meets_the_targets() {
         ("softplus", 1.5, 1.96),
         ("logsigmoid", 1.5, 1.96),
         ("softplus:beta=2,threshold=20", 0.501, 1.96),
-        ("gelu:approximate=tanh", 4.0, 0.501),
+        ("gelu:approximate=tanh", 4.0, 8.0),
         ("tanh", 0.501, 8.0),
         ("sigmoid", 4.0, 8.0),
         ("gelu", 4.0, 8.0),

@@ -161,9 +161,10 @@ const GELU_TANH_LINEAR: f32 = 12.0;
 const GELU_TANH_ZERO: f32 = -10.9;
 
 /// `2u = x·(c1 + c2·x²)` (`c1 = 2√(2/π)`, `c2 = c1·0.044715`) as an `f32` pair `(z, z_lo)` (the terms left out
-/// are below 2⁻⁴⁴ relative): `x²` split exactly, the constants as pairs, the sum by TwoSum. For |x| ≤ [`GELU_TANH_LINEAR`] (or NaN).
+/// are below 2⁻⁴⁴ relative): `x²` split exactly, the constants as pairs, the sum by TwoSum. Also `c2·x²` as a pair
+/// `(p, p_lo)`, for the gradient: `x·z′ = z + 2x·c2·x²`. For |x| ≤ [`GELU_TANH_LINEAR`] (or NaN).
 #[inline(always)]
-fn gelu_tanh_2u<A: Fma>(x: f32) -> (f32, f32) {
+fn gelu_tanh_2u<A: Fma>(x: f32) -> (f32, f32, f32, f32) {
     let c1 = Split::new(2.0 * SQRT_2_OVER_PI);
     let c2 = Split::new(2.0 * SQRT_2_OVER_PI * GELU_TANH_KAPPA);
     let h = x * x;
@@ -174,7 +175,7 @@ fn gelu_tanh_2u<A: Fma>(x: f32) -> (f32, f32) {
     let b = q - c1.hi;
     let q_lo = ((c1.hi - (q - b)) + (p - b)) + (c1.lo + p_lo);
     let z = x * q;
-    (z, A::f32(x, q, -z) + x * q_lo)
+    (z, A::f32(x, q, -z) + x * q_lo, p, p_lo)
 }
 
 #[inline(always)]
@@ -202,10 +203,9 @@ impl<M: MathLib> Smooth for GeluTanh<M> {
     }
     /// Native `f32`: `x/(1 + e)` for `x ≥ 0`, `((x·eʳ/(1 + e))·s1)·s2` below, with `e = e^(−|2u|) = eʳ·s1·s2`
     /// ([`vmath32::exp_split_lean`]) and `2u` as an `f32` pair ([`gelu_tanh_2u`]): `σ(2u)` has relative sensitivity
-    /// up to |2u| (~140) to its argument. Only lanes whose result is subnormal form a subnormal (an operation
-    /// with a subnormal result costs a microcode assist on some CPUs, ~30 cycles on Zen 3): `1 + e` is one FMA
-    /// whose product may be tiny but whose result is not, and inputs whose result rounds to zero are computed at
-    /// −1 and replaced.
+    /// up to |2u| (~140) to its argument. No operation has a subnormal result (see [`vmath32::scale_down`]):
+    /// `1 + e` is one FMA whose product may be tiny but whose result is not, the scaling by 2ⁿ is
+    /// `scale_down`, and inputs whose result rounds to zero are computed at −1 and replaced.
     #[inline(always)]
     fn f32<A: Fma>(&self, x: f32) -> f32 {
         let xc = if x < GELU_TANH_ZERO {
@@ -215,35 +215,85 @@ impl<M: MathLib> Smooth for GeluTanh<M> {
         } else {
             x
         };
-        let (z, z_lo) = gelu_tanh_2u::<A>(xc);
+        let (z, z_lo, _, _) = gelu_tanh_2u::<A>(xc);
         let (hi, lo, s1, s2) = vmath32::exp_split_lean::<A>(-z.abs(), if z < 0.0 { z_lo } else { -z_lo });
         let den = A::f32((hi + lo) * s1, s2, 1.0);
         let pos = x >= 0.0;
         let num = if pos { xc } else { A::f32(xc, hi, xc * lo) };
-        // The scale factors are selected, not the products: LLVM forms both arms of a select, and (q·s1)·s2 is
-        // subnormal for the positive lanes beyond 9.3.
-        let (t1, t2) = if pos { (1.0, 1.0) } else { (s1, s2) };
-        let y = ((num / den) * t1) * t2;
+        let y = vmath32::scale_down::<A>(num / den, if pos { vmath32::TWO_64 } else { s1 });
         if x > GELU_TANH_LINEAR {
             x
         } else if x < GELU_TANH_ZERO {
             -0.0
+        } else if x.is_nan() {
+            x + x // quieted, as PyTorch's
         } else {
             y
         }
     }
+    /// Native `f32`, with `z = 2u` ([`gelu_tanh_2u`]), `e = e^(−|z|) = eʳ·s1·s2`, `D = 1 + e`: for `x ≥ 0`,
+    /// `σ(z) + x·z′·σ(z)σ(−z) = (D + x·z′·e)/D²`; below, `eʳ·(D + x·z′)/D²` scaled by 2ⁿ
+    /// ([`vmath32::scale_down`], after the product with `g`, so a subnormal result rounds once), except on
+    /// [−1.3, −0.35], around the gradient's zero, where `D + x·z′` cancels: there a fitted `(x − x0)·T(x − x0)`.
+    /// Inputs whose gradient rounds to zero are computed at −1 and replaced, as in the forward.
     #[inline(always)]
     fn df32<A: Fma>(&self, x: f32, g: f32) -> f32 {
-        let x = x as f64;
-        // σ(2u) and σ(2u)·σ(−2u) = e/(1 + e)² from one e = e^(−|2u|) and one division.
-        let z = 2.0 * gelu_tanh_u(x);
-        let e = vmath32::exp64::<A>(-z.abs());
-        let inv = 1.0 / (1.0 + e);
-        let s = if z >= 0.0 { inv } else { e * inv };
-        let s_s = e * inv * inv;
-        // |x| < 2¹²⁸, so x·u′ < 2²⁶¹: the product with σσ (0 or ≥ 2⁻⁸⁶⁶) is finite.
-        let tail = 2.0 * s_s * x * SQRT_2_OVER_PI * (1.0 + 3.0 * GELU_TANH_KAPPA * x * x);
-        let d = if x.is_infinite() { if x > 0.0 { 1.0 } else { 0.0 } } else { s + tail };
-        (g as f64 * d) as f32
+        let xc = if x < GELU_TANH_GRAD_ZERO {
+            -1.0
+        } else if x > GELU_TANH_LINEAR {
+            GELU_TANH_LINEAR
+        } else {
+            x
+        };
+        let (z, z_lo, p, p_lo) = gelu_tanh_2u::<A>(xc);
+        let (hi, lo, s1, s2) = vmath32::exp_split_lean::<A>(-z.abs(), if z < 0.0 { z_lo } else { -z_lo });
+        let m = hi + lo;
+        let ms1 = m * s1;
+        let den = A::f32(ms1, s2, 1.0);
+        // x·z′ = z + 2x·p, from the pairs: where D + x·z′ cancels (x < 0), z′ rounded on its own would cost ~3 ULP.
+        let x2 = 2.0 * xc;
+        let xzp = A::f32(x2, p, z);
+        let pos = x >= 0.0;
+        let b = (den + xzp) + A::f32(x2, p_lo, z_lo);
+        let num = if pos { A::f32(xzp * ms1, s2, den) } else { A::f32(hi, b, lo * b) };
+        // g enters before the scaling, so that a subnormal gradient is formed (and rounded) once.
+        let qg = (num / (den * den)) * g;
+        let dg = vmath32::scale_down::<A>(qg, if pos { vmath32::TWO_64 } else { s1 });
+        let near_zero =
+            vmath32::near_zero::<A, 10>(x, GELU_TANH_GRAD_ZERO_HI, GELU_TANH_GRAD_ZERO_LO, &GELU_TANH_GRAD_ZERO_T);
+        if x > GELU_TANH_LINEAR {
+            g
+        } else if x == f32::NEG_INFINITY {
+            0.0 * g
+        } else if x < GELU_TANH_GRAD_ZERO {
+            -0.0 * g
+        } else if (-1.3..=-0.35).contains(&x) {
+            near_zero * g
+        } else if !qg.is_finite() {
+            qg // NaN x, or g infinite or NaN: as the product of the unscaled value with g
+        } else {
+            dg
+        }
     }
 }
+
+/// Below this the tanh-GELU's gradient rounds to −0.0 in `f32` (about −2⁻¹⁵⁴ at −11).
+const GELU_TANH_GRAD_ZERO: f32 = -11.0;
+
+// Generated by tools/fit/coefficients.py (mpmath).
+/// The zero of the tanh-GELU′, −0.75246142207101625848795…, as an `f32` pair.
+const GELU_TANH_GRAD_ZERO_HI: f32 = -0.75246143;
+const GELU_TANH_GRAD_ZERO_LO: f32 = 1.1339628e-08;
+/// tanh-GELU′(x0 + d) = d·T(d) on x in [−1.3, −0.35], relative error 6.8e-8.
+const GELU_TANH_GRAD_ZERO_T: [f32; 10] = [
+    0.4304001,
+    0.38751844,
+    -0.01578284,
+    -0.113944225,
+    -0.016619623,
+    0.019676872,
+    0.0052611306,
+    -0.002378814,
+    -0.00090016186,
+    0.00013854099,
+];

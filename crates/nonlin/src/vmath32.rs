@@ -1,7 +1,7 @@
 //! Branch-free elementary functions for the `f32` kernels, in two flavours:
 //!
 //! - **Native `f32`** (`exp_parts_fast`, `exp_split`, `exp_split_lean`, `exp_scaled_parts`, `expm1_neg`,
-//!   `expm1_neg_scaled`, `sigmoid_acc`, `log1pexp`): eight lanes per AVX2 register. Cody–Waite reduction with Cephes' split ln 2,
+//!   `expm1_neg_scaled`, `sigmoid_acc`, `log1pexp`, `scale_down`): eight lanes per AVX2 register. Cody–Waite reduction with Cephes' split ln 2,
 //!   Cephes' `expf` polynomial, the final steps fused (`A::f32`), and the power of two in two factors so that
 //!   callers keep subnormal results to one rounding. 0.55–1 ULP, depending on how much of the final step is kept
 //!   exact (`exp_split` returns `eʳ` as an unevaluated pair for callers to fold into their own last rounding).
@@ -135,6 +135,31 @@ pub(crate) fn exp_split_lean<A: Fma>(x: f32, x_lo: f32) -> (f32, f32, f32, f32) 
     let (s1, s2) = pow2_pair(n);
     (hi, e + A::f32(x_lo, hi + c0, c0), s1, s2)
 }
+
+/// `q·2ⁿ` given `t = 2ⁿ⁺⁶⁴` (−190 ≤ n ≤ 0, so `t` is normal; `t = 2⁶⁴` scales by 1), rounded once as
+/// `(q·t)·2⁻⁶⁴` would be, but without a floating-point operation whose result is subnormal: each one costs a
+/// microcode assist (~30 cycles per vector on Zen 3), and LLVM forms both arms of a select, so a product that is
+/// subnormal in some lanes cannot be selected away. The exponent is added in integer arithmetic; a result below
+/// 2⁻¹²⁶ is rounded to the subnormal grid by adding 2²³ to |q|·2ⁿ⁺¹⁴⁹ (whose unit is then 2⁻¹⁴⁹) and taking the
+/// bits (2⁻¹²⁶ itself comes out right, as the bits of 2²⁴ − 2²³). `q` finite; a NaN `q` gives garbage, so callers
+/// select NaN inputs away.
+#[inline(always)]
+pub(crate) fn scale_down<A: Fma>(q: f32, t: f32) -> f32 {
+    let bits = q.to_bits();
+    let mag = bits & 0x7fff_ffff;
+    let normal = mag.wrapping_add(t.to_bits().wrapping_sub(TWO_64.to_bits()));
+    // `normal` as a signed number: below the smallest normal (or negative), the result is subnormal.
+    let small = (normal as i32) < 0x0080_0000;
+    let w = A::f32((f32::from_bits(mag) * t).min(TWO_M62), TWO_85, TWO_23);
+    let sub = w.to_bits().wrapping_sub(TWO_23.to_bits());
+    f32::from_bits(if small { sub } else { normal } | (bits & 0x8000_0000))
+}
+
+/// 2⁶⁴ and the constants of [`scale_down`]: 2⁻⁶², 2⁸⁵, 2²³.
+pub(crate) const TWO_64: f32 = 1.844_674_4e19;
+const TWO_M62: f32 = 2.168_404_3e-19;
+const TWO_85: f32 = 3.868_562_6e25;
+const TWO_23: f32 = 8_388_608.0;
 
 /// [`exp_split`] for an argument without a low part: `r` rounded once (costing at most 0.1 ULP of `eʳ`) instead
 /// of kept as a pair, which saves five operations.
@@ -380,4 +405,39 @@ impl Split {
 pub(crate) fn near_zero<A: Fma, const N: usize>(x: f32, zero_hi: f32, zero_lo: f32, t: &[f32; N]) -> f32 {
     let d = (x - zero_hi) - zero_lo;
     d * horner::<A, N>(d, t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::math::Fused;
+
+    /// `scale_down` against the plain products `(q·t)·2⁻⁶⁴`, which round a subnormal result once where `q·t` is
+    /// normal (exact): every exponent of the scale, pseudo-random mantissas at exponents across the range.
+    #[test]
+    fn scale_down_rounds_as_the_products() {
+        let mut checked = 0;
+        for n in -190..=0 {
+            let t = f32::from_bits(((n + 64 + 127) as u32) << 23);
+            for k in 0..4000u32 {
+                for e in [1u32, 20, 60, 100, 126, 140, 180, 200, 254] {
+                    let m = k.wrapping_mul(2_654_435_761) & 0x007f_ffff;
+                    for q in [f32::from_bits((e << 23) | m), -f32::from_bits((e << 23) | m)] {
+                        // The reference is exact where q·t is a normal number (as it is in the callers).
+                        if !(q * t).is_normal() {
+                            continue;
+                        }
+                        let want = (q * t) * TWO_M64;
+                        let got = scale_down::<Fused>(q, t);
+                        assert_eq!(got.to_bits(), want.to_bits(), "q = {q:e}, n = {n}: {got:e} vs {want:e}");
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert_eq!(scale_down::<Fused>(0.0, 1.0).to_bits(), 0);
+        assert_eq!(scale_down::<Fused>(-0.0, 1.0).to_bits(), (-0.0f32).to_bits());
+        assert_eq!(scale_down::<Fused>(3.5, TWO_64), 3.5);
+        assert!(checked > 1_000_000);
+    }
 }

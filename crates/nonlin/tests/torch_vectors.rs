@@ -83,12 +83,7 @@ fn f32_bound(spec: &str, kind: &str, dir: &str) -> f64 {
     if matches!(name, "softplus" | "logsigmoid") && dir == "forward" {
         return MAX_ULPS_F32_SOFTPLUS;
     }
-    // The exact GELU is native both ways; the tanh approximation only forward.
-    let native = if spec == "gelu:approximate=tanh" {
-        dir == "forward"
-    } else {
-        NATIVE_F32.iter().any(|&(n, d)| n == name && (d == "both" || d == dir))
-    };
+    let native = NATIVE_F32.iter().any(|&(n, d)| n == name && (d == "both" || d == dir));
     match (native, dir) {
         (false, _) => MAX_ULPS_F32,
         (true, "forward") => MAX_ULPS_F32_NATIVE_FORWARD,

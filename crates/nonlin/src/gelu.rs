@@ -178,6 +178,39 @@ fn gelu_tanh_2u<A: Fma>(x: f32) -> (f32, f32, f32, f32) {
     (z, A::f32(x, q, -z) + x * q_lo, p, p_lo)
 }
 
+/// What both tanh-GELU kernels start from: `x` clamped to `xc` (inputs below `zero`, whose result rounds to
+/// zero, are computed at −1 instead, so that no lane forms a subnormal), `2u` as `(z, z_lo)` and `c2·x²` as
+/// `(p, p_lo)` ([`gelu_tanh_2u`]), `e^(−|z|) = (hi + lo)·s1·s2` ([`vmath32::exp_split_lean`]), `ms1 = (hi + lo)·s1`
+/// and `den = 1 + e` (one FMA whose product may be tiny but whose result is not).
+struct TanhGeluParts {
+    xc: f32,
+    z: f32,
+    z_lo: f32,
+    p: f32,
+    p_lo: f32,
+    hi: f32,
+    lo: f32,
+    s1: f32,
+    s2: f32,
+    ms1: f32,
+    den: f32,
+}
+
+#[inline(always)]
+fn tanh_gelu_parts<A: Fma>(x: f32, zero: f32) -> TanhGeluParts {
+    let xc = if x < zero {
+        -1.0
+    } else if x > GELU_TANH_LINEAR {
+        GELU_TANH_LINEAR
+    } else {
+        x
+    };
+    let (z, z_lo, p, p_lo) = gelu_tanh_2u::<A>(xc);
+    let (hi, lo, s1, s2) = vmath32::exp_split_lean::<A>(-z.abs(), if z < 0.0 { z_lo } else { -z_lo });
+    let ms1 = (hi + lo) * s1;
+    TanhGeluParts { xc, z, z_lo, p, p_lo, hi, lo, s1, s2, ms1, den: A::f32(ms1, s2, 1.0) }
+}
+
 #[inline(always)]
 fn gelu_tanh_u(x: f64) -> f64 {
     SQRT_2_OVER_PI * (x + GELU_TANH_KAPPA * x * x * x)
@@ -203,21 +236,11 @@ impl<M: MathLib> Smooth for GeluTanh<M> {
     }
     /// Native `f32`: `x/(1 + e)` for `x ≥ 0`, `((x·eʳ/(1 + e))·s1)·s2` below, with `e = e^(−|2u|) = eʳ·s1·s2`
     /// ([`vmath32::exp_split_lean`]) and `2u` as an `f32` pair ([`gelu_tanh_2u`]): `σ(2u)` has relative sensitivity
-    /// up to |2u| (~140) to its argument. No operation has a subnormal result (see [`vmath32::scale_down`]):
-    /// `1 + e` is one FMA whose product may be tiny but whose result is not, the scaling by 2ⁿ is
-    /// `scale_down`, and inputs whose result rounds to zero are computed at −1 and replaced.
+    /// up to |2u| (~140) to its argument. No operation has a subnormal result (see [`vmath32::scale_down`] and
+    /// [`tanh_gelu_parts`]).
     #[inline(always)]
     fn f32<A: Fma>(&self, x: f32) -> f32 {
-        let xc = if x < GELU_TANH_ZERO {
-            -1.0
-        } else if x > GELU_TANH_LINEAR {
-            GELU_TANH_LINEAR
-        } else {
-            x
-        };
-        let (z, z_lo, _, _) = gelu_tanh_2u::<A>(xc);
-        let (hi, lo, s1, s2) = vmath32::exp_split_lean::<A>(-z.abs(), if z < 0.0 { z_lo } else { -z_lo });
-        let den = A::f32((hi + lo) * s1, s2, 1.0);
+        let TanhGeluParts { xc, hi, lo, s1, den, .. } = tanh_gelu_parts::<A>(x, GELU_TANH_ZERO);
         let pos = x >= 0.0;
         let num = if pos { xc } else { A::f32(xc, hi, xc * lo) };
         let y = vmath32::scale_down::<A>(num / den, if pos { vmath32::TWO_64 } else { s1 });
@@ -238,18 +261,8 @@ impl<M: MathLib> Smooth for GeluTanh<M> {
     /// Inputs whose gradient rounds to zero are computed at −1 and replaced, as in the forward.
     #[inline(always)]
     fn df32<A: Fma>(&self, x: f32, g: f32) -> f32 {
-        let xc = if x < GELU_TANH_GRAD_ZERO {
-            -1.0
-        } else if x > GELU_TANH_LINEAR {
-            GELU_TANH_LINEAR
-        } else {
-            x
-        };
-        let (z, z_lo, p, p_lo) = gelu_tanh_2u::<A>(xc);
-        let (hi, lo, s1, s2) = vmath32::exp_split_lean::<A>(-z.abs(), if z < 0.0 { z_lo } else { -z_lo });
-        let m = hi + lo;
-        let ms1 = m * s1;
-        let den = A::f32(ms1, s2, 1.0);
+        let TanhGeluParts { xc, z, z_lo, p, p_lo, hi, lo, s1, s2, ms1, den } =
+            tanh_gelu_parts::<A>(x, GELU_TANH_GRAD_ZERO);
         // x·z′ = z + 2x·p, from the pairs: where D + x·z′ cancels (x < 0), z′ rounded on its own would cost ~3 ULP.
         let x2 = 2.0 * xc;
         let xzp = A::f32(x2, p, z);

@@ -17,8 +17,11 @@ mod private {
         fn smooth_backward<S: Smooth, A: Fma>(s: &S, x: Self, g: Self) -> Self;
         /// `a·b + c`, fused as the level computes it.
         fn fma<A: Fma>(a: Self, b: Self, c: Self) -> Self;
+        /// The largest value whose product with 6 does not overflow (Hardswish).
+        const MAX_OVER_6: Self;
     }
     impl Sealed for f32 {
+        const MAX_OVER_6: Self = f32::MAX / 6.0;
         #[inline(always)]
         fn smooth_forward<S: Smooth, A: Fma>(s: &S, x: Self) -> Self {
             s.f32::<A>(x)
@@ -33,6 +36,8 @@ mod private {
         }
     }
     impl Sealed for f64 {
+        // f64::MAX / 6 rounds up, and 6 times that overflows.
+        const MAX_OVER_6: Self = (f64::MAX / 6.0).next_down();
         #[inline(always)]
         fn smooth_forward<S: Smooth, A: Fma>(s: &S, x: Self) -> Self {
             s.f(x)
@@ -76,8 +81,6 @@ pub trait Float:
     const ONE: Self;
     /// NumPy/PyTorch name of the type: `"float32"` or `"float64"`.
     const DTYPE: &'static str;
-    /// The largest value whose product with 6 does not overflow (Hardswish).
-    const MAX_OVER_6: Self;
 
     /// Rounds an `f64` to this type (identity for `f64`).
     fn from_f64(v: f64) -> Self;
@@ -91,7 +94,6 @@ impl Float for f32 {
     const ZERO: Self = 0.0;
     const ONE: Self = 1.0;
     const DTYPE: &'static str = "float32";
-    const MAX_OVER_6: Self = f32::MAX / 6.0;
 
     #[inline(always)]
     fn from_f64(v: f64) -> Self {
@@ -111,8 +113,6 @@ impl Float for f64 {
     const ZERO: Self = 0.0;
     const ONE: Self = 1.0;
     const DTYPE: &'static str = "float64";
-    // f64::MAX / 6 rounds up, and 6 times that overflows.
-    const MAX_OVER_6: Self = (f64::MAX / 6.0).next_down();
 
     #[inline(always)]
     fn from_f64(v: f64) -> Self {
@@ -130,7 +130,7 @@ impl Float for f64 {
 
 #[cfg(test)]
 mod tests {
-    use super::Float;
+    use super::private::Sealed;
 
     #[test]
     fn max_over_6_is_the_overflow_boundary() {

@@ -155,8 +155,9 @@ fn erfcx_scaled<A: Fma>(a: f32) -> f32 {
 #[derive(Clone, Copy, Default)]
 pub(crate) struct GeluTanh<M = Fast>(PhantomData<M>);
 
-/// From here on the tanh-GELU is `x` in `f32` (σ(2u) > 1 − 2⁻²⁰⁰).
-const GELU_TANH_LINEAR: f32 = 12.0;
+/// From here on the tanh-GELU is `x` in `f32` (σ(2u) > 1 − 2⁻¹⁸⁰) and its gradient 1; |2u| ≤ 127 up to here, within
+/// the range of [`vmath32::exp_split_lean`].
+const GELU_TANH_LINEAR: f32 = 11.5;
 /// Below this the tanh-GELU rounds to −0.0 in `f32` (|x·σ(2u)| < 0.02·2⁻¹⁴⁹ at −10.9).
 const GELU_TANH_ZERO: f32 = -10.9;
 
@@ -178,8 +179,8 @@ fn gelu_tanh_2u<A: Fma>(x: f32) -> (f32, f32, f32, f32) {
     (z, A::f32(x, q, -z) + x * q_lo, p, p_lo)
 }
 
-/// What both tanh-GELU kernels start from: `x` clamped to `xc` (inputs below `zero`, whose result rounds to
-/// zero, are computed at −1 instead, so that no lane forms a subnormal), `2u` as `(z, z_lo)` and `c2·x²` as
+/// What both tanh-GELU kernels start from: `x` clamped to `xc` = [`zero`, GELU_TANH_LINEAR] (below `zero` the
+/// result rounds to zero; the clamp keeps `2u` within the range of `exp_split_lean`), `2u` as `(z, z_lo)` and `c2·x²` as
 /// `(p, p_lo)` ([`gelu_tanh_2u`]), `e^(−|z|) = (hi + lo)·s1·s2` ([`vmath32::exp_split_lean`]), `ms1 = (hi + lo)·s1`
 /// and `den = 1 + e` (one FMA whose product may be tiny but whose result is not).
 struct TanhGeluParts {
@@ -199,7 +200,7 @@ struct TanhGeluParts {
 #[inline(always)]
 fn tanh_gelu_parts<A: Fma>(x: f32, zero: f32) -> TanhGeluParts {
     let xc = if x < zero {
-        -1.0
+        zero
     } else if x > GELU_TANH_LINEAR {
         GELU_TANH_LINEAR
     } else {
@@ -241,24 +242,19 @@ impl<M: MathLib> Smooth for GeluTanh<M> {
     #[inline(always)]
     fn f32<A: Fma>(&self, x: f32) -> f32 {
         let TanhGeluParts { xc, hi, lo, s1, den, .. } = tanh_gelu_parts::<A>(x, GELU_TANH_ZERO);
-        let pos = x >= 0.0;
+        // NaN takes the unscaled branch: x/den is a (quiet) NaN, which scale_down passes on.
+        let pos = x >= 0.0 || x.is_nan();
         let num = if pos { xc } else { A::f32(xc, hi, xc * lo) };
         let y = vmath32::scale_down::<A>(num / den, if pos { vmath32::TWO_64 } else { s1 });
-        if x > GELU_TANH_LINEAR {
-            x
-        } else if x < GELU_TANH_ZERO {
-            -0.0
-        } else if x.is_nan() {
-            x + x // quieted, as PyTorch's
-        } else {
-            y
-        }
+        // Below GELU_TANH_ZERO, the value at GELU_TANH_ZERO: −0.0.
+        if x > GELU_TANH_LINEAR { x } else { y }
     }
     /// Native `f32`, with `z = 2u` ([`gelu_tanh_2u`]), `e = e^(−|z|) = eʳ·s1·s2`, `D = 1 + e`: for `x ≥ 0`,
     /// `σ(z) + x·z′·σ(z)σ(−z) = (D + x·z′·e)/D²`; below, `eʳ·(D + x·z′)/D²` scaled by 2ⁿ
     /// ([`vmath32::scale_down`], after the product with `g`, so a subnormal result rounds once), except on
     /// [−1.3, −0.35], around the gradient's zero, where `D + x·z′` cancels: there a fitted `(x − x0)·T(x − x0)`.
-    /// Inputs whose gradient rounds to zero are computed at −1 and replaced, as in the forward.
+    /// Inputs whose gradient rounds to zero are computed at the threshold and replaced (with a large `g`, the
+    /// gradient there would not round to zero).
     #[inline(always)]
     fn df32<A: Fma>(&self, x: f32, g: f32) -> f32 {
         let TanhGeluParts { xc, z, z_lo, p, p_lo, hi, lo, s1, s2, ms1, den } =

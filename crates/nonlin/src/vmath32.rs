@@ -125,10 +125,11 @@ pub(crate) fn exp_split<A: Fma>(x: f32, x_lo: f32) -> (f32, f32, f32, f32) {
 }
 
 /// [`exp_split`] with `r` rounded once (at most 0.1 ULP of `eʳ`) and the low part `x_lo` alone carried: four
-/// operations fewer, for callers whose accuracy target leaves room.
+/// operations fewer, for callers whose accuracy target leaves room. No clamp: `x` must be in [`EXP_MIN`,
+/// `EXP_MAX`] (a NaN gives garbage, for the caller to select away).
 #[inline(always)]
 pub(crate) fn exp_split_lean<A: Fma>(x: f32, x_lo: f32) -> (f32, f32, f32, f32) {
-    let (n, r) = reduce::<A>(x.clamp(EXP_MIN, EXP_MAX));
+    let (n, r) = reduce::<A>(x);
     let hi = 1.0 + r;
     let e = (1.0 - hi) + r;
     let c0 = (r * r) * expm1_poly::<A>(r);
@@ -141,8 +142,8 @@ pub(crate) fn exp_split_lean<A: Fma>(x: f32, x_lo: f32) -> (f32, f32, f32, f32) 
 /// microcode assist (~30 cycles per vector on Zen 3), and LLVM forms both arms of a select, so a product that is
 /// subnormal in some lanes cannot be selected away. The exponent is added in integer arithmetic; a result below
 /// 2⁻¹²⁶ is rounded to the subnormal grid by adding 2²³ to |q|·2ⁿ⁺¹⁴⁹ (whose unit is then 2⁻¹⁴⁹) and taking the
-/// bits (2⁻¹²⁶ itself comes out right, as the bits of 2²⁴ − 2²³). `q` finite; a NaN `q` gives garbage, so callers
-/// select NaN inputs away.
+/// bits (2⁻¹²⁶ itself comes out right, as the bits of 2²⁴ − 2²³). A NaN `q` with `t = 2⁶⁴` comes out as itself;
+/// with any other `t` it gives garbage.
 #[inline(always)]
 pub(crate) fn scale_down<A: Fma>(q: f32, t: f32) -> f32 {
     let bits = q.to_bits();

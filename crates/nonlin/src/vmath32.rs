@@ -47,6 +47,12 @@ const TWO_M64: f32 = 5.421_010_9e-20;
 const EXP_MIN: f32 = -131.0;
 const EXP_MAX: f32 = 43.0;
 
+/// `max(x, EXP_MIN)`, NaN kept: the lower clamp alone, for the `exp` functions whose callers only pass x ≤ 0.
+#[inline(always)]
+fn at_least_exp_min(x: f32) -> f32 {
+    if x < EXP_MIN { EXP_MIN } else { x }
+}
+
 /// `P(r)` with `eʳ − 1 ≈ r + r²·P(r)` for |r| ≤ ln2/2: Cephes' `expf` coefficients.
 #[inline(always)]
 fn expm1_poly<A: Fma>(r: f32) -> f32 {
@@ -97,10 +103,10 @@ fn expm1_reduced_split<A: Fma>(r: f32, r_lo: f32) -> f32 {
 
 /// `eˣ` as `(m, s1, s2)` with `eˣ = m·s1·s2`, `m` in [0.7, 1.42]: the cheap reduction by whole steps of ln 2,
 /// about 1 ULP — for kernels whose accuracy target leaves room (PyTorch's sigmoid and SiLU are off by millions of
-/// ULP in the tails). [`exp_split`] is the accurate one.
+/// ULP in the tails). [`exp_split`] is the accurate one. For `x ≤ 0` (and NaN).
 #[inline(always)]
 pub(crate) fn exp_parts_fast<A: Fma>(x: f32) -> (f32, f32, f32) {
-    let (n, r) = reduce::<A>(x.clamp(EXP_MIN, EXP_MAX));
+    let (n, r) = reduce::<A>(at_least_exp_min(x));
     let m = 1.0 + expm1_reduced::<A>(r);
     let (s1, s2) = pow2_pair(n);
     (m, s1, s2)
@@ -163,10 +169,10 @@ const TWO_85: f32 = 3.868_562_6e25;
 const TWO_23: f32 = 8_388_608.0;
 
 /// [`exp_split`] for an argument without a low part: `r` rounded once (costing at most 0.1 ULP of `eʳ`) instead
-/// of kept as a pair, which saves five operations.
+/// of kept as a pair, which saves five operations. For `x ≤ 0` (and NaN).
 #[inline(always)]
 pub(crate) fn exp_split_exact<A: Fma>(x: f32) -> (f32, f32, f32, f32) {
-    let (n, r) = reduce::<A>(x.clamp(EXP_MIN, EXP_MAX));
+    let (n, r) = reduce::<A>(at_least_exp_min(x));
     let hi = 1.0 + r;
     let e = (1.0 - hi) + r;
     let (s1, s2) = pow2_pair(n);

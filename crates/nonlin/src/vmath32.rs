@@ -1,10 +1,11 @@
 //! Branch-free elementary functions for the `f32` kernels, in two flavours:
 //!
-//! - **Native `f32`** (`exp_parts_fast`, `exp_split`, `exp_split_lean`, `exp_scaled_parts`, `expm1_neg`,
-//!   `expm1_neg_scaled`, `sigmoid_acc`, `log1pexp`, `scale_down`): eight lanes per AVX2 register. Cody–Waite reduction with Cephes' split ln 2,
-//!   Cephes' `expf` polynomial, the final steps fused (`A::f32`), and the power of two in two factors so that
-//!   callers keep subnormal results to one rounding. 0.55–1 ULP, depending on how much of the final step is kept
-//!   exact (`exp_split` returns `eʳ` as an unevaluated pair for callers to fold into their own last rounding).
+//! - **Native `f32`** (`exp_parts_fast`, `exp_split`, `exp_split_lean`, `exp_split_exact`, `exp_scaled_parts`,
+//!   `expm1_neg`, `expm1_neg_scaled`, `sigmoid_acc`, `log1pexp`, `scale_down`): eight lanes per AVX2 register.
+//!   Cody–Waite reduction with Cephes' split ln 2, Cephes' `expf` polynomial, the final steps fused (`A::f32`), and
+//!   the power of two in two factors so that callers keep subnormal results to one rounding. 0.55–1 ULP,
+//!   depending on how much of the final step is kept exact (`exp_split` returns `eʳ` as an unevaluated pair for
+//!   callers to fold into their own last rounding).
 //! - **Lean `f64`** (`exp64`, `expm1_neg64`, `log1p_unit64`): for activations whose `f32` results must be
 //!   within about half an ULP (PyTorch is that accurate for tanh), or that have no native kernel yet. Valid only on
 //!   the argument ranges an `f32` input can produce, which lets them drop the subnormal handling and most of the
@@ -70,6 +71,13 @@ fn expm1_reduced<A: Fma>(r: f32) -> f32 {
     A::f32(r * r, expm1_poly::<A>(r), r)
 }
 
+/// `1 + r` as `(hi, e)` with `hi + e` exact (Fast2Sum: |r| < 1).
+#[inline(always)]
+fn one_plus(r: f32) -> (f32, f32) {
+    let hi = 1.0 + r;
+    (hi, (1.0 - hi) + r)
+}
+
 /// `n = round(x/ln2)`, as an `f32`.
 #[inline(always)]
 fn steps_of_ln2<A: Fma>(x: f32) -> f32 {
@@ -121,8 +129,7 @@ pub(crate) fn exp_split<A: Fma>(x: f32, x_lo: f32) -> (f32, f32, f32, f32) {
     let xc = x.clamp(EXP_MIN, EXP_MAX);
     let (n, r, r_lo) = reduce_split::<A>(xc);
     let r_lo = r_lo + x_lo;
-    let hi = 1.0 + r;
-    let e = (1.0 - hi) + r;
+    let (hi, e) = one_plus(r);
     // r_lo can be far above ulp(r) (CELU's x/α keeps its own low part), so it multiplies all of eʳ.
     let c0 = (r * r) * expm1_poly::<A>(r);
     let c = A::f32(r_lo, hi + c0, c0);
@@ -136,8 +143,7 @@ pub(crate) fn exp_split<A: Fma>(x: f32, x_lo: f32) -> (f32, f32, f32, f32) {
 #[inline(always)]
 pub(crate) fn exp_split_lean<A: Fma>(x: f32, x_lo: f32) -> (f32, f32, f32, f32) {
     let (n, r) = reduce::<A>(x);
-    let hi = 1.0 + r;
-    let e = (1.0 - hi) + r;
+    let (hi, e) = one_plus(r);
     let c0 = (r * r) * expm1_poly::<A>(r);
     let (s1, s2) = pow2_pair(n);
     (hi, e + A::f32(x_lo, hi + c0, c0), s1, s2)
@@ -157,7 +163,7 @@ pub(crate) fn scale_down<A: Fma>(q: f32, t: f32) -> f32 {
     let normal = mag.wrapping_add(t.to_bits().wrapping_sub(TWO_64.to_bits()));
     // `normal` as a signed number: below the smallest normal (or negative), the result is subnormal.
     let small = (normal as i32) < 0x0080_0000;
-    let w = A::f32((f32::from_bits(mag) * t).min(TWO_M62), TWO_85, TWO_23);
+    let w = A::f32((q.abs() * t).min(TWO_M62), TWO_85, TWO_23);
     let sub = w.to_bits().wrapping_sub(TWO_23.to_bits());
     f32::from_bits(if small { sub } else { normal } | (bits & 0x8000_0000))
 }
@@ -173,8 +179,7 @@ const TWO_23: f32 = 8_388_608.0;
 #[inline(always)]
 pub(crate) fn exp_split_exact<A: Fma>(x: f32) -> (f32, f32, f32, f32) {
     let (n, r) = reduce::<A>(at_least_exp_min(x));
-    let hi = 1.0 + r;
-    let e = (1.0 - hi) + r;
+    let (hi, e) = one_plus(r);
     let (s1, s2) = pow2_pair(n);
     (hi, A::f32(r * r, expm1_poly::<A>(r), e), s1, s2)
 }

@@ -1,9 +1,11 @@
 """Coefficients of nonlin's native float32 GELU and SiLU kernels (crates/nonlin/src/gelu.rs, sigmoid.rs), against mpmath.
 
-1. R(a) = erfcx(a/√2) = erfc(a/√2)·exp(a²/2) on [0, 15] as a rational P4/Q5 (evaluated in f64 by the kernel),
-   fitted by iteratively reweighted linear least squares (Lawson) for relative error.
+1. GELU (crates/nonlin/src/gelu.rs): with a = |x| and w = a/(2 + a), x·Φ(x) = −w·e^(−a²/2 + L(w)) for x = −a;
+   L = ln((1 + a/2)·erfc(a/√2)·e^(a²/2)) as w·M(w), fitted for absolute error (it is the result's relative error),
+   and K = e^L as 1 + w·K1(w) for relative error (the gradient), both on a in [0, 14.6], coefficients rounded to
+   f32 one at a time.
 2. GELU′(x) = Φ(x) + x·φ(x) near its zero x0 ≈ −0.7518 as (x − x0)·T(x − x0), T a polynomial fitted on
-   x in [−1, −0.55] for relative error (evaluated in f32: near the zero the generic formula cancels); likewise
+   x in [−1.2, −0.3] for relative error (evaluated in f32: near the zero the generic formula cancels); likewise
    SiLU′(x) = σ(x)(1 + x·σ(−x)) near x0 ≈ −1.2785 on [−1.9, −1] (crates/nonlin/src/sigmoid.rs).
 3. ln(1 + eˣ) (softplus, log-sigmoid; crates/nonlin/src/vmath32.rs): for |x| < 1, ln cosh(x/2) = u·H(u) with
    u = x², H a polynomial on [0, 1]; for |x| ≥ 1, ln(1 + t) = t + t²·P(t) with t = e^(−|x|), P on [0, 1/e].
@@ -20,24 +22,6 @@ mp.mp.dps = 40
 def erfcx_scaled(a):
     a = mp.mpf(a)
     return mp.erfc(a / mp.sqrt(2)) * mp.exp(a * a / 2)
-
-
-def fit_rational(a, f, n, m, iters=40):
-    w = np.ones_like(a)
-    q_prev = np.ones_like(a)
-    for _ in range(iters):
-        cols = [a**i for i in range(n + 1)] + [-f * a**j for j in range(1, m + 1)]
-        scale = f * q_prev
-        mat = np.stack(cols, 1) / scale[:, None]
-        rhs = f / scale
-        sol, *_ = np.linalg.lstsq(mat * w[:, None], rhs * w, rcond=None)
-        p = sol[: n + 1]
-        q = np.concatenate([[1.0], sol[n + 1 :]])
-        q_prev = np.polyval(q[::-1], a)
-        err = np.polyval(p[::-1], a) / q_prev / f - 1
-        w = w * np.sqrt(np.abs(err) / np.abs(err).max()) + 1e-12
-        w /= w.max()
-    return p, q, np.abs(err).max()
 
 
 def gelu_grad(x):
@@ -62,6 +46,26 @@ def lawson(xs, fv, deg, iters):
         w /= w.max()
     c32 = np.array([np.float32(v) for v in c], dtype=np.float64)
     return c, np.abs(np.polyval(c32[::-1], xs) / fv - 1).max()
+
+
+def fit_times_x(xs, fv, deg, scale=None, iters=80):
+    """c with x·(c[0] + c[1]·x + … + c[deg−1]·x^(deg−1)) ≈ fv for absolute error (times `scale`, if given): the
+    coefficients rounded to f32 one at a time, lowest first, each time refitting the rest to what the rounding left
+    (Lawson weights); rounding them all at once at the end would double the error here. Returns c and the max
+    (scaled) error with c in f32."""
+    scale = np.ones_like(xs) if scale is None else scale
+    fixed = []
+    for k in range(1, deg + 1):
+        resid = fv - sum(c * xs ** (i + 1) for i, c in enumerate(fixed))
+        mat = np.stack([xs**i for i in range(k, deg + 1)], 1) * scale[:, None]
+        w = np.ones_like(xs)
+        for _ in range(iters):
+            c, *_ = np.linalg.lstsq(mat * w[:, None], resid * scale * w, rcond=None)
+            err = mat @ c - resid * scale
+            w = w * np.sqrt(np.abs(err) / np.abs(err).max()) + 1e-14
+            w /= w.max()
+        fixed.append(float(np.float32(c[0])))
+    return fixed, np.abs((sum(c * xs ** (i + 1) for i, c in enumerate(fixed)) - fv) * scale).max()
 
 
 def fit_zero(name, grad, guess, lo_x, hi_x, deg):
@@ -106,15 +110,20 @@ def silu_grad(x):
 
 
 def main():
-    t = np.linspace(0, 1, 6000)
-    a = np.unique(np.concatenate([15.0 * t**2, np.linspace(0, 15.0, 3000)]))
-    f = np.array([float(erfcx_scaled(v)) for v in a])
-    p, q, err = fit_rational(a, f, 4, 5)
-    print(f"// R = P/Q on [0, 15]: max relative error {err:.3e} ({err * 2**24:.4f} f32 ULP)")
-    print("const ERFCX_P: [f64; 5] = [" + ", ".join(repr(float(c)) for c in p) + "];")
-    print("const ERFCX_Q: [f64; 6] = [" + ", ".join(repr(float(c)) for c in q) + "];")
+    # GELU forward: x·Φ(x) = −w·e^(−a²/2 + L(w)) for x = −a ≤ 0, w = a/(2 + a), L = ln((1 + a/2)·R(a)), a ≤ 14.6.
+    w_end = 14.6 / 16.6
+    ws = np.unique(np.concatenate([np.linspace(0, w_end, 4000), w_end * np.linspace(0, 1, 3000) ** 2]))
+    lv = np.array([float(mp.log((1 + a / 2) * erfcx_scaled(a))) for a in (2 * mp.mpf(w) / (1 - w) for w in ws)])
+    c, err = fit_times_x(ws, lv, 10)
+    print(f"// L = w·M(w) on w in [0, {w_end:.4f}]: max absolute error {err:.3e} ({err * 2**24:.3f}·2⁻²⁴)")
+    print("const GELU_L: [f32; 10] = [" + ", ".join(f32(v) for v in c) + "];")
+    # GELU gradient: K = e^L = 1 + w·K1(w), for relative error.
+    kv = np.exp(lv)
+    c, err = fit_times_x(ws, kv - 1, 10, 1 / kv)
+    print(f"// K = 1 + w·K1(w) on w in [0, {w_end:.4f}]: max relative error {err:.3e} ({err * 2**24:.3f}·2⁻²⁴)")
+    print("const GELU_K1: [f32; 10] = [" + ", ".join(f32(v) for v in c) + "];")
 
-    fit_zero("GELU_GRAD", gelu_grad, -0.75, -1.0, -0.55, 7)
+    fit_zero("GELU_GRAD", gelu_grad, -0.75, -1.2, -0.3, 9)
     fit_zero("SILU_GRAD", silu_grad, -1.28, -1.9, -1.0, 8)
     fit_zero("GELU_TANH_GRAD", gelu_tanh_grad, -0.75, -1.3, -0.35, 9)
 

@@ -48,55 +48,64 @@ impl<M: MathLib> Smooth for GeluErf<M> {
         }
         normal_cdf::<M>(x) + x * FRAC_1_SQRT_2PI * M::exp(-0.5 * x * x)
     }
-    /// Native `f32`, with `E = erfc(|x|/√2) = e^(−x²/2)·R(|x|)`: `x·E/2` for `x < 0`, `x − x·E/2` otherwise.
-    /// `x²` is split exactly (`fma`), so `e^(−x²/2)` keeps its accuracy deep in the tail; `R` is a rational fit
-    /// evaluated in `f64` (Horner in `f32` would lose 5 ULP at large |x|).
+    /// Native `f32`, with `a = |x|`, `w = a/(2 + a)` and `x·Φ(x) = −w·e^(−a²/2 + L(w))` for `x = −a ≤ 0`
+    /// (`L = ln((1 + a/2)·erfc(a/√2)·e^(a²/2))`, a fitted polynomial, is in [−0.8, 0]: its absolute error is the
+    /// result's relative error); `x + (the same)` for `x > 0`, where the term is at most half of `x`. `w` is formed
+    /// as a pair (Fast2Sum for `2 + a`, the division's residual by FMA), `a²/2` is split exactly and `L` joins the
+    /// exponent after the exact step of its reduction ([`vmath32::exp_split_sum`]), so one rounding dominates.
     #[inline(always)]
     fn f32<A: Fma>(&self, x: f32) -> f32 {
-        // |x|, clamped where GELU and its gradient have underflowed (those inputs are selected away below).
+        // Beyond GELU_CLAMP the result is x (x > 0) or rounds to −0.0 (x < 0); computing at the clamp gives both.
         let a = x.abs();
-        let a = if a > GELU_TAIL { GELU_TAIL } else { a };
-        let (m, s1, s2) = exp_minus_half_square::<A>(a);
-        let half_e = 0.5 * (m * erfcx_scaled::<A>(a));
-        let neg = ((-a * half_e) * s1) * s2;
-        let pos = A::f32(-x, (half_e * s1) * s2, x);
-        if x >= GELU_LINEAR {
-            x
-        } else if x > 0.0 {
-            pos
-        } else if x == 0.0 {
-            x
-        } else if x < -GELU_TAIL {
-            -0.0
-        } else {
-            neg
-        }
+        let a = if a > GELU_CLAMP { GELU_CLAMP } else { a };
+        let s = 2.0 + a;
+        let s_lo = (2.0 - s) + a;
+        let w = a / s;
+        // a/(s + s_lo) − w = (a − w·s − w·s_lo)/s, and 1/s = (1 − w)/2.
+        let w_lo = A::f32(-w, s_lo, A::f32(-w, s, a)) * A::f32(w, -0.5, 0.5);
+        let l = w * vmath32::estrin10::<A>(w, &GELU_L);
+        let ha = -0.5 * a;
+        let h = a * ha;
+        let (hi, lo, s1, s2) = vmath32::exp_split_sum::<A>(h, l, A::f32(a, ha, -h));
+        // s2 is the constant 2⁻⁶⁴ (see [`vmath32::exp_split_sum`]): negating it costs nothing.
+        let m = (A::f32(w, hi, A::f32(w, lo, w_lo * hi)) * s1) * -s2;
+        if x.is_sign_negative() { m } else { x + m }
     }
-    /// Native `f32`: `x ≥ 0`: `Φ + x·φ` with `Φ = 1 − E/2`; `x < 0`: `e^(−x²/2)·(R/2 − |x|/√(2π))` (the bracket in
-    /// `f64`), except on [−1, −0.55], around the gradient's zero, where both forms cancel: there a fitted
-    /// `(x − x0)·T(x − x0)`.
+    /// Native `f32`, with `a = |x|`, `t = 1/(2 + a)` (a pair: Fast2Sum for `2 + a`, the division's residual by
+    /// FMA), `K = e^L` ([`GeluErf::f32`]'s `L`, fitted as `1 + w·K1(w)`, `w = 1 − 2t`) and `e = e^(−a²/2)`
+    /// ([`vmath32::exp_split_lean`], `a²` split exactly): `Φ(−a) = e·K·t` and `a·φ(a) = e·a/√(2π)`, so GELU′ is
+    /// `e·B` for `x < 0` and `1 − e·B` for `x ≥ 0`, `B = K·t − a/√(2π)` (one rounding after the products). On
+    /// [−1.2, −0.3], around the gradient's zero, `B` cancels: there a fitted `(x − x0)·T(x − x0)`.
     #[inline(always)]
     fn df32<A: Fma>(&self, x: f32, g: f32) -> f32 {
-        // |x|, clamped where GELU and its gradient have underflowed (those inputs are selected away below).
+        // Beyond GELU_CLAMP the gradient is 1 (x > 0) or rounds to −0.0 (x < 0); computing at the clamp gives both.
         let a = x.abs();
-        let a = if a > GELU_TAIL { GELU_TAIL } else { a };
-        let (m, s1, s2) = exp_minus_half_square::<A>(a);
-        let r = erfcx_scaled::<A>(a);
-        let phi = (((FRAC_1_SQRT_2PI as f32) * m) * s1) * s2;
-        let pos = A::f32(x, phi, 1.0 - (0.5 * (m * r) * s1) * s2);
-        let bracket = (0.5 * r as f64 - a as f64 * FRAC_1_SQRT_2PI) as f32;
-        let neg = ((m * bracket) * s1) * s2;
-        let near_zero = vmath32::near_zero::<A, 8>(x, GELU_GRAD_ZERO_HI, GELU_GRAD_ZERO_LO, &GELU_GRAD_ZERO_T);
-        let grad = if x >= GELU_LINEAR {
-            1.0
-        } else if x >= 0.0 {
+        let a = if a > GELU_CLAMP { GELU_CLAMP } else { a };
+        let s = 2.0 + a;
+        let s_lo = (2.0 - s) + a;
+        let t = 1.0 / s;
+        // 1/(s + s_lo) − t = t·(1 − t·s − t·s_lo) to first order.
+        let t_lo = t * A::f32(-t, s_lo, A::f32(-t, s, 1.0));
+        let w = A::f32(-2.0, t, 1.0);
+        let k1 = vmath32::horner::<A, 10>(w, &GELU_K1);
+        let k = A::f32(w, k1, 1.0);
+        // The rounding error of k (1 − k is exact for k ≥ 1/2, and k < 1/2 only far from where B cancels).
+        let k_lo = A::f32(w, k1, 1.0 - k);
+        let ha = -0.5 * a;
+        let h = a * ha;
+        let (hi, lo, s1, s2) = vmath32::exp_split_lean::<A>(h, A::f32(a, ha, -h));
+        let c = Split::new(FRAC_1_SQRT_2PI);
+        let ac = c.hi * a;
+        let b = A::f32(k, t, -ac) + (A::f32(k, t_lo, A::f32(k_lo, t, -A::f32(c.hi, a, -ac))) - c.lo * a);
+        let neg = (A::f32(hi, b, lo * b) * s1) * s2;
+        let pos = A::f32(-(((hi + lo) * s1) * s2), b, 1.0);
+        let near_zero = vmath32::near_zero::<A, 10>(x, GELU_GRAD_ZERO_HI, GELU_GRAD_ZERO_LO, &GELU_GRAD_ZERO_T);
+        let grad = if x >= 0.0 {
             pos
-        } else if x >= -0.55 {
-            neg
-        } else if x >= -1.0 {
+        } else if (-1.2..=-0.3).contains(&x) {
             near_zero
-        } else if x < -GELU_TAIL {
-            0.0
+        } else if x == f32::NEG_INFINITY {
+            0.0 // the limit (finite inputs below −14.5 give −0.0, the sign of the gradient there)
         } else {
             neg
         };
@@ -104,50 +113,51 @@ impl<M: MathLib> Smooth for GeluErf<M> {
     }
 }
 
-/// From here on GELU(x) = x and GELU′(x) = 1 in `f32` (x·Φ(−x) < 2⁻²⁹·x).
-const GELU_LINEAR: f32 = 6.0;
-/// Below −GELU_TAIL, GELU and its gradient underflow to zero in `f32` (e^(−x²/2) < 2⁻²⁰⁰).
-const GELU_TAIL: f32 = 17.0;
-
-/// `e^(−a²/2)` as `(m, s1, s2)` (see [`vmath32::exp_split`]; `m` rounded once, about 0.55 ULP) with `a²` split
-/// exactly, so that its rounding does not cost up to `a²/2` ULP. `a` in [0, GELU_TAIL] (or NaN).
-#[inline(always)]
-fn exp_minus_half_square<A: Fma>(a: f32) -> (f32, f32, f32) {
-    let h = a * a;
-    let l = A::f32(a, a, -h);
-    let (hi, lo, s1, s2) = vmath32::exp_split::<A>(-0.5 * h, -0.5 * l);
-    (hi + lo, s1, s2)
-}
-
+/// Where the forward's fit ends: GELU(−14.6) is 0.015 of the smallest subnormal, and x·Φ(−x) ≪ ulp(x) beyond 6.
+const GELU_CLAMP: f32 = 14.6;
 // Generated by tools/fit/coefficients.py (mpmath; fit errors in its output).
-/// `R(a) = erfc(a/√2)·e^(a²/2) ≈ P(a)/Q(a)` on [0, 15], relative error 6.4e-9 (0.11 `f32` ULP).
-const ERFCX_P: [f64; 5] =
-    [1.0000000062415484, 0.8785290653937273, 0.36790918296944775, 0.08175211696493667, 0.00830484841463619];
-const ERFCX_Q: [f64; 6] =
-    [1.0, 1.676414069304282, 1.2054890509169662, 0.4713701305365573, 0.10246720518203548, 0.010408472150046921];
+/// `L(w) = w·M(w)` (the coefficients of `M`) on `w` in [0, 14.6/16.6], absolute error 2.2e-8.
+const GELU_L: [f32; 10] = [
+    -0.5957664,
+    -0.3691201,
+    -0.09808864,
+    0.03000432,
+    0.095894866,
+    0.07009535,
+    -0.18431975,
+    0.47485006,
+    -0.5256847,
+    0.18324602,
+];
+/// `K(w) = 1 + w·K1(w)` (the coefficients of `K1`), `K = e^L`, on the same range, relative error 2.5e-8.
+const GELU_K1: [f32; 10] = [
+    -0.5957653,
+    -0.1917274,
+    0.08824313,
+    0.07874263,
+    0.17370036,
+    -0.39031705,
+    0.6575262,
+    -0.7406291,
+    0.39495963,
+    -0.07577207,
+];
 /// The zero of GELU′, −0.75179152469356445745790…, as an `f32` pair.
 const GELU_GRAD_ZERO_HI: f32 = -0.75179154;
 const GELU_GRAD_ZERO_LO: f32 = 1.211445e-08;
-/// GELU′(x0 + d) = d·T(d) on x in [−1, −0.55], relative error 1.6e-8.
-const GELU_GRAD_ZERO_T: [f32; 8] =
-    [0.431494, 0.38828498, -0.01819969, -0.11400798, -0.014769948, 0.01940926, 0.0044788327, -0.0020588373];
-
-/// `R(a)` for `a` in [0, GELU_TAIL] (or NaN), in `f64` and rounded once.
-#[inline(always)]
-fn erfcx_scaled<A: Fma>(a: f32) -> f32 {
-    let a = a as f64;
-    // Estrin's scheme: short dependency chains.
-    let a2 = a * a;
-    let (p, q) = (&ERFCX_P, &ERFCX_Q);
-    let p01 = A::f64(p[1], a, p[0]);
-    let p23 = A::f64(p[3], a, p[2]);
-    let pv = A::f64(A::f64(p[4], a2, p23), a2, p01);
-    let q01 = A::f64(q[1], a, q[0]);
-    let q23 = A::f64(q[3], a, q[2]);
-    let q45 = A::f64(q[5], a, q[4]);
-    let qv = A::f64(A::f64(q45, a2, q23), a2, q01);
-    (pv / qv) as f32
-}
+/// GELU′(x0 + d) = d·T(d) on x in [−1.2, −0.3], relative error 2.2e-8.
+const GELU_GRAD_ZERO_T: [f32; 10] = [
+    0.431494,
+    0.38828498,
+    -0.01819969,
+    -0.1140082,
+    -0.014770995,
+    0.019421091,
+    0.0045318557,
+    -0.002235228,
+    -0.0007026112,
+    0.00017361881,
+];
 
 /// `0.5·x·(1 + tanh(u))` with `u = √(2/π)·(x + 0.044715·x³)`, evaluated as `x·σ(2u)` (the same function, with
 /// no cancellation for negative `x`). Limits as [`GeluErf`]. Gradient

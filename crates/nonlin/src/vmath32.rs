@@ -1,7 +1,8 @@
 //! Branch-free elementary functions for the `f32` kernels, in two flavours:
 //!
-//! - **Native `f32`** (`exp_parts_fast`, `exp_split`, `exp_split_lean`, `exp_split_exact`, `exp_scaled_parts`,
-//!   `expm1_neg`, `expm1_neg_scaled`, `sigmoid_acc`, `log1pexp`, `scale_down`): eight lanes per AVX2 register.
+//! - **Native `f32`** (`exp_parts_fast`, `exp_split`, `exp_split_lean`, `exp_split_sum`, `exp_split_exact`,
+//!   `exp_scaled_parts`, `expm1_neg`, `expm1_neg_scaled`, `sigmoid_acc`, `log1pexp`, `scale_down`): eight lanes
+//!   per AVX2 register.
 //!   Cody–Waite reduction with Cephes' split ln 2, Cephes' `expf` polynomial, the final steps fused (`A::f32`), and
 //!   the power of two in two factors so that callers keep subnormal results to one rounding. 0.55–1 ULP,
 //!   depending on how much of the final step is kept exact (`exp_split` returns `eʳ` as an unevaluated pair for
@@ -26,18 +27,18 @@ const SHIFT: f32 = 12_582_912.0;
 const LN2_HI: f32 = 0.693_359_375;
 const LN2_LO: f32 = -2.121_944_4e-4;
 
-/// 2ⁿ for an integer-valued `n` with −126 ≤ n ≤ 127, from its exponent bits.
+/// 2ⁿ⁺ᵒᶠᶠˢᵉᵗ given `k = SHIFT + n` (as [`steps_of_ln2`] returns it: its low mantissa bits hold the integer `n`),
+/// for −126 ≤ n + offset ≤ 127, by integer operations on the bits alone.
 #[inline(always)]
-fn pow2(n: f32) -> f32 {
-    let k = (n + SHIFT).to_bits().wrapping_sub(SHIFT.to_bits());
-    f32::from_bits(k.wrapping_add(127) << 23)
+fn pow2(k: f32, offset: u32) -> f32 {
+    f32::from_bits(k.to_bits().wrapping_sub(SHIFT.to_bits()).wrapping_add(127 + offset) << 23)
 }
 
-/// 2ⁿ as `2ⁿ⁺⁶⁴·2⁻⁶⁴`, for −190 ≤ n ≤ 63: the first factor is normal, so multiplying by it and then by the
-/// second rounds a subnormal result once.
+/// 2ⁿ as `2ⁿ⁺⁶⁴·2⁻⁶⁴`, given `k = SHIFT + n`, for −190 ≤ n ≤ 63: the first factor is normal, so multiplying by it
+/// and then by the second rounds a subnormal result once.
 #[inline(always)]
-fn pow2_pair(n: f32) -> (f32, f32) {
-    (pow2(n + 64.0), TWO_M64)
+fn pow2_pair(k: f32) -> (f32, f32) {
+    (pow2(k, 64), TWO_M64)
 }
 
 /// 2⁻⁶⁴.
@@ -65,6 +66,16 @@ fn expm1_poly<A: Fma>(r: f32) -> f32 {
     A::f32(p, r, 5.000_000_1e-1)
 }
 
+/// [`expm1_poly`] by Estrin's scheme (given `r²`): a chain of two FMAs after `r²` instead of five, for kernels
+/// bound by latency; the same coefficients, rounded differently.
+#[inline(always)]
+fn expm1_poly_estrin<A: Fma>(r: f32, r2: f32) -> f32 {
+    let p01 = A::f32(1.666_666_5e-1, r, 5.000_000_1e-1);
+    let p23 = A::f32(8.333_451_9e-3, r, 4.166_579_6e-2);
+    let p45 = A::f32(1.987_569_15e-4, r, 1.398_199_95e-3);
+    A::f32(A::f32(p45, r2, p23), r2, p01)
+}
+
 /// `eʳ − 1` for |r| ≤ ln2/2: `r + r²·P(r)`.
 #[inline(always)]
 fn expm1_reduced<A: Fma>(r: f32) -> f32 {
@@ -78,28 +89,30 @@ fn one_plus(r: f32) -> (f32, f32) {
     (hi, (1.0 - hi) + r)
 }
 
-/// `n = round(x/ln2)`, as an `f32`.
+/// `(n, k)`: `n = round(x/ln2)` as an `f32`, and `k = SHIFT + n`, from which [`pow2`] takes 2ⁿ.
 #[inline(always)]
-fn steps_of_ln2<A: Fma>(x: f32) -> f32 {
-    A::f32(x, std::f32::consts::LOG2_E, SHIFT) - SHIFT
+fn steps_of_ln2<A: Fma>(x: f32) -> (f32, f32) {
+    let k = A::f32(x, std::f32::consts::LOG2_E, SHIFT);
+    (k - SHIFT, k)
 }
 
-/// `(n, r)` with `x ≈ n·ln2 + r`, `r` rounded once (up to 0.35 ULP in `eʳ`; [`reduce_split`] keeps the rest).
+/// `(k, r)` with `x ≈ n·ln2 + r` and `k = SHIFT + n` ([`steps_of_ln2`]), `r` rounded once (up to 0.35 ULP in `eʳ`;
+/// [`reduce_split`] keeps the rest).
 #[inline(always)]
 fn reduce<A: Fma>(x: f32) -> (f32, f32) {
-    let n = steps_of_ln2::<A>(x);
-    (n, A::f32(n, -LN2_LO, A::f32(n, -LN2_HI, x)))
+    let (n, k) = steps_of_ln2::<A>(x);
+    (k, A::f32(n, -LN2_LO, A::f32(n, -LN2_HI, x)))
 }
 
-/// `(n, r, r_lo)` with `x = n·ln2 + r + r_lo`: `r` rounded to `f32` costs up to 0.35 ULP in `eʳ`; `r_lo` (the
-/// rounding error of `r1 − n·LN2_LO`, by Fast2Sum) gets it back.
+/// `(k, r, r_lo)` with `x = n·ln2 + r + r_lo` and `k = SHIFT + n`: `r` rounded to `f32` costs up to 0.35 ULP in
+/// `eʳ`; `r_lo` (the rounding error of `r1 − n·LN2_LO`, by Fast2Sum) gets it back.
 #[inline(always)]
 fn reduce_split<A: Fma>(x: f32) -> (f32, f32, f32) {
-    let n = steps_of_ln2::<A>(x);
+    let (n, k) = steps_of_ln2::<A>(x);
     let r1 = A::f32(n, -LN2_HI, x);
     let p = n * LN2_LO;
     let r = r1 - p;
-    (n, r, (r1 - r) - p)
+    (k, r, (r1 - r) - p)
 }
 
 /// `e^(r + r_lo) − 1` to first order in `r_lo`.
@@ -114,9 +127,9 @@ fn expm1_reduced_split<A: Fma>(r: f32, r_lo: f32) -> f32 {
 /// ULP in the tails). [`exp_split`] is the accurate one. For `x ≤ 0` (and NaN).
 #[inline(always)]
 pub(crate) fn exp_parts_fast<A: Fma>(x: f32) -> (f32, f32, f32) {
-    let (n, r) = reduce::<A>(at_least_exp_min(x));
+    let (k, r) = reduce::<A>(at_least_exp_min(x));
     let m = 1.0 + expm1_reduced::<A>(r);
-    let (s1, s2) = pow2_pair(n);
+    let (s1, s2) = pow2_pair(k);
     (m, s1, s2)
 }
 
@@ -127,13 +140,13 @@ pub(crate) fn exp_parts_fast<A: Fma>(x: f32) -> (f32, f32, f32) {
 #[inline(always)]
 pub(crate) fn exp_split<A: Fma>(x: f32, x_lo: f32) -> (f32, f32, f32, f32) {
     let xc = x.clamp(EXP_MIN, EXP_MAX);
-    let (n, r, r_lo) = reduce_split::<A>(xc);
+    let (k, r, r_lo) = reduce_split::<A>(xc);
     let r_lo = r_lo + x_lo;
     let (hi, e) = one_plus(r);
     // r_lo can be far above ulp(r) (CELU's x/α keeps its own low part), so it multiplies all of eʳ.
     let c0 = (r * r) * expm1_poly::<A>(r);
     let c = A::f32(r_lo, hi + c0, c0);
-    let (s1, s2) = pow2_pair(n);
+    let (s1, s2) = pow2_pair(k);
     (hi, e + c, s1, s2)
 }
 
@@ -142,10 +155,30 @@ pub(crate) fn exp_split<A: Fma>(x: f32, x_lo: f32) -> (f32, f32, f32, f32) {
 /// `EXP_MAX`] (a NaN gives garbage, for the caller to select away).
 #[inline(always)]
 pub(crate) fn exp_split_lean<A: Fma>(x: f32, x_lo: f32) -> (f32, f32, f32, f32) {
-    let (n, r) = reduce::<A>(x);
+    let (k, r) = reduce::<A>(x);
+    exp_split_tail::<A>(k, r, x_lo)
+}
+
+/// [`exp_split_lean`] of `x + y + x_lo` where `x` is large and `y` is not (|y| ≤ 2): `y` joins after the exact
+/// first step of the reduction, `r = ((x − n·LN2_HI) + y) − n·LN2_LO`, so it is rounded at the scale of `r`, not of
+/// `x`. No clamp: `x + y` must be in [`EXP_MIN`, `EXP_MAX`] (a NaN gives garbage, for the caller to select away).
+#[inline(always)]
+pub(crate) fn exp_split_sum<A: Fma>(x: f32, y: f32, x_lo: f32) -> (f32, f32, f32, f32) {
+    let (n, k) = steps_of_ln2::<A>(x + y);
+    let r = A::f32(n, -LN2_LO, A::f32(n, -LN2_HI, x) + y);
+    let (hi, e) = one_plus(r);
+    let r2 = r * r;
+    let c0 = r2 * expm1_poly_estrin::<A>(r, r2);
+    let (s1, s2) = pow2_pair(k);
+    (hi, e + A::f32(x_lo, hi + c0, c0), s1, s2)
+}
+
+/// `e^(n·ln2 + r + x_lo)` as `(hi, lo, s1, s2)` (`k = SHIFT + n`), the common end of [`exp_split_lean`] and [`exp_split_sum`].
+#[inline(always)]
+fn exp_split_tail<A: Fma>(k: f32, r: f32, x_lo: f32) -> (f32, f32, f32, f32) {
     let (hi, e) = one_plus(r);
     let c0 = (r * r) * expm1_poly::<A>(r);
-    let (s1, s2) = pow2_pair(n);
+    let (s1, s2) = pow2_pair(k);
     (hi, e + A::f32(x_lo, hi + c0, c0), s1, s2)
 }
 
@@ -178,9 +211,9 @@ const TWO_23: f32 = 8_388_608.0;
 /// of kept as a pair, which saves five operations. For `x ≤ 0` (and NaN).
 #[inline(always)]
 pub(crate) fn exp_split_exact<A: Fma>(x: f32) -> (f32, f32, f32, f32) {
-    let (n, r) = reduce::<A>(at_least_exp_min(x));
+    let (k, r) = reduce::<A>(at_least_exp_min(x));
     let (hi, e) = one_plus(r);
-    let (s1, s2) = pow2_pair(n);
+    let (s1, s2) = pow2_pair(k);
     (hi, A::f32(r * r, expm1_poly::<A>(r), e), s1, s2)
 }
 
@@ -238,6 +271,22 @@ pub(crate) fn horner<A: Fma, const N: usize>(x: f32, c: &[f32; N]) -> f32 {
     p
 }
 
+/// `c[0] + c[1]·x + … + c[9]·x⁹` by Estrin's scheme: a dependency chain of four FMAs after `x⁴` instead of
+/// Horner's nine, for kernels bound by latency rather than throughput (two more multiplications).
+#[inline(always)]
+pub(crate) fn estrin10<A: Fma>(x: f32, c: &[f32; 10]) -> f32 {
+    let x2 = x * x;
+    let x4 = x2 * x2;
+    let p01 = A::f32(c[1], x, c[0]);
+    let p23 = A::f32(c[3], x, c[2]);
+    let p45 = A::f32(c[5], x, c[4]);
+    let p67 = A::f32(c[7], x, c[6]);
+    let p89 = A::f32(c[9], x, c[8]);
+    let p03 = A::f32(p23, x2, p01);
+    let p47 = A::f32(p67, x2, p45);
+    A::f32(A::f32(p89, x4, p47), x4, p03)
+}
+
 /// ln 2 as `f32` plus its rounding error.
 const LN2_HI_F32: f32 = std::f32::consts::LN_2;
 const LN2_LO_F32: f32 = -1.904_654_3e-9;
@@ -279,8 +328,8 @@ pub(crate) fn sigmoid_acc<A: Fma, const EXACT: bool>(z: f32, z_lo: f32) -> f32 {
 pub(crate) fn expm1_neg<A: Fma>(x: f32, x_lo: f32) -> f32 {
     // Below −88 the result is −1 (2ⁿ underflows to 0 in `pow2`, which is fine: fma(0, q, −1)).
     let xc = if x < -88.0 { -88.0 } else { x };
-    let (n, r, r_lo) = reduce_split::<A>(xc);
-    let t = pow2(n);
+    let (k, r, r_lo) = reduce_split::<A>(xc);
+    let t = pow2(k, 0);
     let y = A::f32(t, expm1_reduced_split::<A>(r, r_lo + x_lo), t - 1.0);
     if x == 0.0 { x } else { y }
 }
@@ -294,9 +343,9 @@ pub(crate) fn expm1_neg<A: Fma>(x: f32, x_lo: f32) -> f32 {
 pub(crate) fn expm1_neg_scaled<A: Fma>(x: f32, x_lo: f32, k: Split) -> f32 {
     // Below −88 the result is −k (2ⁿ underflows to 0 in `pow2`: then s = −1, e = 0).
     let xc = if x < -88.0 { -88.0 } else { x };
-    let (n, r, r_lo) = reduce_split::<A>(xc);
+    let (steps, r, r_lo) = reduce_split::<A>(xc);
     let r_lo = r_lo + x_lo;
-    let t = pow2(n);
+    let t = pow2(steps, 0);
     // As in `exp_split`: r_lo (CELU's x/α carries its own low part) multiplies all of eʳ.
     let c0 = (r * r) * expm1_poly::<A>(r);
     let c = A::f32(r_lo, (1.0 + r) + c0, c0);

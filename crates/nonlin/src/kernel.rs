@@ -9,6 +9,9 @@ use crate::math::Fma;
 /// are selects, not products: ReLU's gradient for `x < 0` is `0` even when the upstream gradient is `inf` or NaN.
 /// `A` says how the dispatch level computes fused multiply-adds.
 pub(crate) trait Kernel<T: Float>: Copy + Send + Sync {
+    /// Inputs with at least this many elements are split over threads: memory-bound kernels gain little from a
+    /// second thread below a few hundred thousand elements.
+    const PARALLEL_FROM: usize = crate::simd::PARALLEL_THRESHOLD;
     /// `f(x)`.
     fn forward<A: Fma>(&self, x: T) -> T;
     /// `∂L/∂x` given `∂L/∂f(x) = g`.
@@ -34,6 +37,7 @@ pub(crate) trait Smooth: Copy + Send + Sync {
 }
 
 impl<T: Float, S: Smooth> Kernel<T> for S {
+    const PARALLEL_FROM: usize = crate::simd::SMOOTH_PARALLEL_THRESHOLD;
     #[inline(always)]
     fn forward<A: Fma>(&self, x: T) -> T {
         T::smooth_forward::<S, A>(self, x)

@@ -35,6 +35,7 @@ pub mod rrelu;
 mod sigmoid;
 pub mod simd;
 mod spec;
+mod spin;
 mod vmath;
 mod vmath32;
 

@@ -4,17 +4,20 @@
 //! for AVX-512, for AVX2+FMA and for the baseline target (SSE2 on x86-64, NEON on aarch64) — and LLVM vectorizes
 //! each for its instruction set. The widest level the CPU supports is chosen at run time; `NONLIN_SIMD=portable`,
 //! `avx2` or `avx512` (or [`set_level`]) forces one, which is how the tests run every path. Inputs of at least
-//! [`PARALLEL_THRESHOLD`] elements are split over threads ([`set_num_threads`]).
+//! [`PARALLEL_THRESHOLD`] elements ([`SMOOTH_PARALLEL_THRESHOLD`] for the smooth kernels) are split over threads
+//! ([`set_num_threads`]) of a pool whose workers spin for a while after each job instead of parking at once: with
+//! rayon, whose idle workers park, waking one cost up to a millisecond on the 2-core VM this was tuned on, and two
+//! threads were slower than one up to about a million elements (relu at 262,144: 3.2–5.2 Gelem/s on two rayon
+//! threads, 10–11 on two spinning ones; sigmoid at 65,536: 0.75 vs 2.4).
 
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
-
-use rayon::prelude::*;
 
 use crate::error::Error;
 use crate::float::Float;
 use crate::kernel::Kernel;
 use crate::math::{Baseline, Fma};
+use crate::spin::SpinPool;
 
 /// An instruction-set level the kernels are compiled for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -118,56 +121,94 @@ pub fn set_level(level: Option<Level>) -> Result<(), Error> {
     Ok(())
 }
 
-/// Inputs with at least this many elements are split over threads. The same for every kernel: the memory-bound
-/// piecewise ones gain little from a second thread below a few hundred thousand elements, and for the smooth ones
-/// PyTorch's grain size (32,768) was measured too small for rayon here: waking a sleeping worker cost up to a
-/// millisecond on the 2-core VM this was tuned on (PyTorch's OpenMP workers spin instead), and two threads were
-/// slower than one at 65,536 elements (sigmoid 0.75 vs 1.0–1.2 Gelem/s).
+/// Inputs with at least this many elements are split over threads. The piecewise kernels are memory-bound and
+/// gain little from a second thread below a few hundred thousand elements.
 pub const PARALLEL_THRESHOLD: usize = 1 << 18;
 
-fn pool_slot() -> &'static Mutex<Option<Arc<rayon::ThreadPool>>> {
-    static POOL: OnceLock<Mutex<Option<Arc<rayon::ThreadPool>>>> = OnceLock::new();
+/// Smooth kernels split inputs from this many elements (10–30 µs of work on one thread): a call costs about a
+/// microsecond more while the workers are awake.
+pub const SMOOTH_PARALLEL_THRESHOLD: usize = 1 << 14;
+
+/// Threads in use: 0 until [`set_num_threads`] or the first threaded call decides.
+fn pool_slot() -> &'static Mutex<Option<Arc<SpinPool>>> {
+    static POOL: OnceLock<Mutex<Option<Arc<SpinPool>>>> = OnceLock::new();
     POOL.get_or_init(|| Mutex::new(None))
 }
 
-/// Threads for large inputs (`0`: rayon's default, one per core). Builds a dedicated pool.
+/// The most threads [`set_num_threads`] accepts.
+pub const MAX_THREADS: usize = 1024;
+
+/// Threads for large inputs (`0`: one per core, as `std::thread::available_parallelism` says). The workers are
+/// started here, or on first use; they spin for 100 µs after each job and then park.
 pub fn set_num_threads(n: usize) -> Result<(), Error> {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(n)
-        .build()
-        .map_err(|e| Error::InvalidParameter { activation: "threads", requirement: e.to_string() })?;
-    *pool_slot().lock().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(pool));
+    if n > MAX_THREADS {
+        return Err(Error::InvalidParameter {
+            activation: "threads",
+            requirement: format!("at most {MAX_THREADS} threads (got {n})"),
+        });
+    }
+    let n = if n == 0 { default_threads() } else { n };
+    *pool_slot().lock().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(SpinPool::new(n)));
     Ok(())
 }
 
-fn pool() -> Option<Arc<rayon::ThreadPool>> {
-    pool_slot().lock().unwrap_or_else(|e| e.into_inner()).clone()
+fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// The pool, started with one thread per core on first use.
+fn pool() -> Arc<SpinPool> {
+    let mut slot = pool_slot().lock().unwrap_or_else(|e| e.into_inner());
+    Arc::clone(slot.get_or_insert_with(|| Arc::new(SpinPool::new(default_threads()))))
 }
 
 /// Threads large inputs are split over.
 pub fn num_threads() -> usize {
-    pool().map_or_else(rayon::current_num_threads, |p| p.current_num_threads())
+    match &*pool_slot().lock().unwrap_or_else(|e| e.into_inner()) {
+        Some(p) => p.threads(),
+        None => default_threads(),
+    }
 }
 
-/// Splits `n` elements into per-thread ranges (a multiple of 64 each, so vector loops stay aligned), for inputs
-/// of at least [`PARALLEL_THRESHOLD`] elements.
-fn chunk_len(n: usize) -> Option<usize> {
-    if n < PARALLEL_THRESHOLD {
+/// Chunks of `n` elements for a kernel that splits from `from` elements: `None` to run on the caller alone.
+/// Two chunks per thread (of at least 8,192 elements, and a multiple of 64 so vector loops stay aligned), so a
+/// worker that wakes late still takes a share.
+fn plan(n: usize, from: usize) -> Option<(Arc<SpinPool>, usize)> {
+    if n < from {
         return None;
     }
-    let threads = num_threads();
+    let pool = pool();
+    let threads = pool.threads();
     if threads <= 1 {
         return None;
     }
-    Some(n.div_ceil(threads).div_ceil(64) * 64)
+    let chunks = (2 * threads).min(n / 8192).max(threads);
+    Some((pool, n.div_ceil(chunks).div_ceil(64) * 64))
 }
 
-/// Runs `f` in the configured pool (or rayon's global one).
-fn in_pool(f: impl FnOnce() + Send) {
-    match pool() {
-        Some(p) => p.install(f),
-        None => f(),
+/// A `&mut [T]` handed to the chunks of a [`SpinPool`] job, each of which takes a disjoint range.
+struct Shared<T>(*mut T, usize);
+
+// SAFETY: only ever split into disjoint ranges (one per chunk index, and `SpinPool::run` runs each index once).
+unsafe impl<T: Send> Sync for Shared<T> {}
+
+impl<T> Shared<T> {
+    fn new(s: &mut [T]) -> Shared<T> {
+        Shared(s.as_mut_ptr(), s.len())
     }
+    /// # Safety
+    /// No other live reference may overlap `r`.
+    #[allow(clippy::mut_from_ref)]
+    unsafe fn range(&self, r: std::ops::Range<usize>) -> &mut [T] {
+        assert!(r.start <= r.end && r.end <= self.1);
+        // SAFETY: in bounds (checked) and, by the caller's contract, not aliased.
+        unsafe { std::slice::from_raw_parts_mut(self.0.add(r.start), r.end - r.start) }
+    }
+}
+
+/// Chunk `i` of length `c` out of `n` elements.
+fn chunk(i: usize, c: usize, n: usize) -> std::ops::Range<usize> {
+    i * c..((i + 1) * c).min(n)
 }
 
 #[inline(always)]
@@ -253,29 +294,42 @@ fn bwd_one<T: Float, K: Kernel<T>>(k: &K, x: &[T], g: &[T], gx: &mut [T]) {
 
 /// `y = f(x)` over slices of equal length, vectorized and, for large inputs, threaded.
 pub(crate) fn forward<T: Float, K: Kernel<T>>(k: K, x: &[T], y: &mut [T]) {
-    match chunk_len(x.len()) {
+    let n = x.len();
+    match plan(n, K::PARALLEL_FROM) {
         None => fwd_one(&k, x, y),
-        Some(c) => in_pool(|| x.par_chunks(c).zip(y.par_chunks_mut(c)).for_each(|(xc, yc)| fwd_one(&k, xc, yc))),
+        Some((pool, c)) => {
+            let y = Shared::new(y);
+            // SAFETY: chunk i is only ever handed to one call.
+            pool.run(n.div_ceil(c), &|i| fwd_one(&k, &x[chunk(i, c, n)], unsafe { y.range(chunk(i, c, n)) }));
+        }
     }
 }
 
 /// `x = f(x)`.
 pub(crate) fn forward_inplace<T: Float, K: Kernel<T>>(k: K, x: &mut [T]) {
-    match chunk_len(x.len()) {
+    let n = x.len();
+    match plan(n, K::PARALLEL_FROM) {
         None => inplace_one(&k, x),
-        Some(c) => in_pool(|| x.par_chunks_mut(c).for_each(|xc| inplace_one(&k, xc))),
+        Some((pool, c)) => {
+            let x = Shared::new(x);
+            // SAFETY: chunk i is only ever handed to one call.
+            pool.run(n.div_ceil(c), &|i| inplace_one(&k, unsafe { x.range(chunk(i, c, n)) }));
+        }
     }
 }
 
 /// `gx = backward(x, g)`.
 pub(crate) fn backward<T: Float, K: Kernel<T>>(k: K, x: &[T], g: &[T], gx: &mut [T]) {
-    match chunk_len(x.len()) {
+    let n = x.len();
+    match plan(n, K::PARALLEL_FROM) {
         None => bwd_one(&k, x, g, gx),
-        Some(c) => in_pool(|| {
-            x.par_chunks(c)
-                .zip(g.par_chunks(c))
-                .zip(gx.par_chunks_mut(c))
-                .for_each(|((xc, gc), gxc)| bwd_one(&k, xc, gc, gxc))
-        }),
+        Some((pool, c)) => {
+            let gx = Shared::new(gx);
+            pool.run(n.div_ceil(c), &|i| {
+                let r = chunk(i, c, n);
+                // SAFETY: chunk i is only ever handed to one call.
+                bwd_one(&k, &x[r.clone()], &g[r.clone()], unsafe { gx.range(r) })
+            });
+        }
     }
 }

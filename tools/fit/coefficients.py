@@ -6,7 +6,7 @@
    f32 one at a time.
 2. GELU′(x) = Φ(x) + x·φ(x) near its zero x0 ≈ −0.7518 as (x − x0)·T(x − x0), T a polynomial fitted on
    x in [−1.2, −0.3] for relative error (evaluated in f32: near the zero the generic formula cancels); likewise
-   SiLU′(x) = σ(x)(1 + x·σ(−x)) near x0 ≈ −1.2785 on [−1.9, −1] (crates/nonlin/src/sigmoid.rs).
+   SiLU′(x) = σ(x)(1 + x·σ(−x)) near x0 ≈ −1.2785 on [−1.33, −1.23] (crates/nonlin/src/sigmoid.rs).
 3. ln(1 + eˣ) (softplus, log-sigmoid; crates/nonlin/src/vmath32.rs): for |x| < 1, ln cosh(x/2) = u·H(u) with
    u = x², H a polynomial on [0, 1]; for |x| ≥ 1, ln(1 + t) = t + t²·P(t) with t = e^(−|x|), P on [0, 1/e].
    Both fitted for relative error and evaluated in f32.
@@ -124,7 +124,7 @@ def main():
     print("const GELU_K1: [f32; 10] = [" + ", ".join(f32(v) for v in c) + "];")
 
     fit_zero("GELU_GRAD", gelu_grad, -0.75, -1.2, -0.3, 9)
-    fit_zero("SILU_GRAD", silu_grad, -1.28, -1.9, -1.0, 8)
+    fit_zero("SILU_GRAD", silu_grad, -1.28, -1.33, -1.23, 4)
     fit_zero("GELU_TANH_GRAD", gelu_tanh_grad, -0.75, -1.3, -0.35, 9)
 
     u = np.linspace(1e-6, 1.0, 3000)

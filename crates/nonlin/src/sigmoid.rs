@@ -129,31 +129,34 @@ impl<M: MathLib> Smooth for Silu<M> {
         let q = if x >= 0.0 { x } else { xn * m } / d;
         if x >= 0.0 { q } else { (q * s1) * s2 }
     }
-    /// Native `f32`: `s·(1 + x·e·s)` (`x ≥ 0`) or `e·s·(1 + x·s)` with `e = e^(−|x|)`, `s = 1/(1 + e)`; on
-    /// [−1.9, −1], around the gradient's zero where `1 + x·s` cancels, a fitted `(x − x0)·T(x − x0)`.
+    /// Native `f32`, with `e = e^(−|x|)` and `D = 1 + e`: `(1 + (1 + x)·e)/D²` for `x ≥ 0` and `e·((1 + x) + e)/D²`
+    /// below. Around the gradient's zero (x ≈ −1.28) `(1 + x) + e` cancels, but `1 + x` is exact there, `e` is an
+    /// unevaluated pair ([`vmath32::exp_split_exact`]) and its high part cancels exactly (Sterbenz), so the sum
+    /// keeps its relative accuracy — except within 0.05 of the zero, where the pair's own error (about 0.1 ULP of
+    /// `e`) would be amplified beyond 4: there a fitted `(x − x0)·T(x − x0)`.
     #[inline(always)]
     fn df32<A: Fma>(&self, x: f32, g: f32) -> f32 {
-        let (m, s1, s2) = vmath32::exp_parts_fast::<A>(-x.abs());
-        let e = m * s1 * s2;
-        let s = 1.0 / (1.0 + e);
-        let pos = s * A::f32(x * e, s, 1.0);
-        // Below −200 the gradient is −0.0; clamping keeps the product finite (and gives 0 at −∞; NaN passes).
-        let xn = if x < -200.0 { -200.0 } else { x };
-        let neg = ((m * s * A::f32(xn, s, 1.0)) * s1) * s2;
-        let near_zero = vmath32::near_zero::<A, 9>(x, SILU_GRAD_ZERO_HI, SILU_GRAD_ZERO_LO, &SILU_GRAD_ZERO_T);
-        let d = if x >= 0.0 {
-            // +∞: s = 1, e = 0 and x·e = NaN; the limit is 1.
-            if x == f32::INFINITY { 1.0 } else { pos }
-        } else if x >= -1.0 {
-            neg
-        } else if x >= -1.9 {
-            near_zero
+        let (hi, lo, s1, s2) = vmath32::exp_split_exact::<A>(-x.abs());
+        let s = s1 * s2;
+        let m = hi + lo;
+        let e = m * s;
+        // ±∞ and |x| > 200: e is 0 there and the clamp keeps (1 + x)·e from being NaN (NaN passes).
+        let xc = x.clamp(-200.0, 200.0);
+        let u = 1.0 + xc;
+        let pos = x >= 0.0;
+        let num = if pos { A::f32(e, u, 1.0) } else { m * ((u + hi * s) + lo * s) };
+        let d = 1.0 + e;
+        let q = num / (d * d);
+        // e's scale enters after the division (for x < 0), so a subnormal gradient rounds once more, not twice.
+        let grad = (q * if pos { 1.0 } else { s1 }) * if pos { 1.0 } else { s2 };
+        let near_zero = vmath32::near_zero::<A, 5>(x, SILU_GRAD_ZERO_HI, SILU_GRAD_ZERO_LO, &SILU_GRAD_ZERO_T);
+        if (-1.33..=-1.23).contains(&x) {
+            near_zero * g
         } else if x == f32::NEG_INFINITY {
-            0.0
+            0.0 * g
         } else {
-            neg
-        };
-        d * g
+            grad * g
+        }
     }
 }
 
@@ -161,18 +164,8 @@ impl<M: MathLib> Smooth for Silu<M> {
 /// The zero of SiLU′, −1.27846454276107379510…, as an `f32` pair.
 const SILU_GRAD_ZERO_HI: f32 = -1.2784646;
 const SILU_GRAD_ZERO_LO: f32 = 1.29792825e-08;
-/// SiLU′(x0 + d) = d·T(d) on x in [−1.9, −1], relative error 9.5e-9.
-const SILU_GRAD_ZERO_T: [f32; 9] = [
-    0.2178117,
-    0.1466488,
-    0.018874822,
-    -0.015222545,
-    -0.00660669,
-    0.000124168,
-    0.00079568865,
-    0.00020013387,
-    -1.9942079e-06,
-];
+/// SiLU′(x0 + d) = d·T(d) on x in [−1.33, −1.23], relative error 9.6e-9.
+const SILU_GRAD_ZERO_T: [f32; 5] = [0.2178117, 0.1466488, 0.018874813, -0.015222264, -0.0066041634];
 
 /// Sigmoid's gradient from its output, as PyTorch's `sigmoid_backward`: `(g·(1 − y))·y`. Only `backward` is used
 /// (its first argument is `y`); `forward` is the identity.

@@ -129,7 +129,7 @@ pub const PARALLEL_THRESHOLD: usize = 1 << 18;
 /// microsecond more while the workers are awake.
 pub const SMOOTH_PARALLEL_THRESHOLD: usize = 1 << 14;
 
-/// Threads in use: 0 until [`set_num_threads`] or the first threaded call decides.
+/// The pool: `None` until [`set_num_threads`] or the first threaded call starts one.
 fn pool_slot() -> &'static Mutex<Option<Arc<SpinPool>>> {
     static POOL: OnceLock<Mutex<Option<Arc<SpinPool>>>> = OnceLock::new();
     POOL.get_or_init(|| Mutex::new(None))
@@ -187,14 +187,14 @@ fn plan(n: usize, from: usize) -> Option<(Arc<SpinPool>, usize)> {
 }
 
 /// A `&mut [T]` handed to the chunks of a [`SpinPool`] job, each of which takes a disjoint range.
-struct Shared<T>(*mut T, usize);
+struct Disjoint<T>(*mut T, usize);
 
 // SAFETY: only ever split into disjoint ranges (one per chunk index, and `SpinPool::run` runs each index once).
-unsafe impl<T: Send> Sync for Shared<T> {}
+unsafe impl<T: Send> Sync for Disjoint<T> {}
 
-impl<T> Shared<T> {
-    fn new(s: &mut [T]) -> Shared<T> {
-        Shared(s.as_mut_ptr(), s.len())
+impl<T> Disjoint<T> {
+    fn new(s: &mut [T]) -> Disjoint<T> {
+        Disjoint(s.as_mut_ptr(), s.len())
     }
     /// # Safety
     /// No other live reference may overlap `r`.
@@ -298,7 +298,7 @@ pub(crate) fn forward<T: Float, K: Kernel<T>>(k: K, x: &[T], y: &mut [T]) {
     match plan(n, K::PARALLEL_FROM) {
         None => fwd_one(&k, x, y),
         Some((pool, c)) => {
-            let y = Shared::new(y);
+            let y = Disjoint::new(y);
             // SAFETY: chunk i is only ever handed to one call.
             pool.run(n.div_ceil(c), &|i| fwd_one(&k, &x[chunk(i, c, n)], unsafe { y.range(chunk(i, c, n)) }));
         }
@@ -311,7 +311,7 @@ pub(crate) fn forward_inplace<T: Float, K: Kernel<T>>(k: K, x: &mut [T]) {
     match plan(n, K::PARALLEL_FROM) {
         None => inplace_one(&k, x),
         Some((pool, c)) => {
-            let x = Shared::new(x);
+            let x = Disjoint::new(x);
             // SAFETY: chunk i is only ever handed to one call.
             pool.run(n.div_ceil(c), &|i| inplace_one(&k, unsafe { x.range(chunk(i, c, n)) }));
         }
@@ -324,7 +324,7 @@ pub(crate) fn backward<T: Float, K: Kernel<T>>(k: K, x: &[T], g: &[T], gx: &mut 
     match plan(n, K::PARALLEL_FROM) {
         None => bwd_one(&k, x, g, gx),
         Some((pool, c)) => {
-            let gx = Shared::new(gx);
+            let gx = Disjoint::new(gx);
             pool.run(n.div_ceil(c), &|i| {
                 let r = chunk(i, c, n);
                 // SAFETY: chunk i is only ever handed to one call.

@@ -1,7 +1,8 @@
-//! Fork-join for inputs too small for rayon: at 16K–256K elements a smooth kernel takes 10–500 µs, while waking a
-//! parked rayon worker took up to a millisecond on the 2-core VM this was measured on. These workers spin for
-//! [`SPIN`] after each job (as PyTorch's OpenMP workers do), so back-to-back calls find them awake; and the caller
-//! takes chunks itself, so a worker that is still asleep costs the caller one `unpark`, never a wait.
+//! The kernels' threads. Rayon parks idle workers, and waking one cost up to a millisecond on the 2-core VM this
+//! was measured on — more than a smooth kernel takes on 65,536 elements, and enough to make two threads slower than
+//! one up to about a million elements. These workers spin for [`SPIN`] after each job (as PyTorch's OpenMP workers
+//! do), so back-to-back calls find them awake; and the caller takes chunks itself, so a worker that is still
+//! asleep costs the caller one `unpark`, never a wait.
 //!
 //! Protocol (one job at a time, serialized by `busy`): the caller writes the job, then opens a new generation in
 //! `state`; a worker joins by incrementing the participant count with a compare-exchange on the whole state, which

@@ -87,7 +87,7 @@ impl<M: MathLib> Smooth for GeluErf<M> {
         // 1/(s + s_lo) − t = t·(1 − t·s − t·s_lo) to first order.
         let t_lo = t * A::f32(-t, s_lo, A::f32(-t, s, 1.0));
         let w = A::f32(-2.0, t, 1.0);
-        let k1 = vmath32::horner::<A, 10>(w, &GELU_K1);
+        let k1 = vmath32::estrin10::<A>(w, &GELU_K1);
         let k = A::f32(w, k1, 1.0);
         // The rounding error of k (1 − k is exact for k ≥ 1/2, and k < 1/2 only far from where B cancels).
         let k_lo = A::f32(w, k1, 1.0 - k);
@@ -99,7 +99,7 @@ impl<M: MathLib> Smooth for GeluErf<M> {
         let b = A::f32(k, t, -ac) + (A::f32(k, t_lo, A::f32(k_lo, t, -A::f32(c.hi, a, -ac))) - c.lo * a);
         let neg = (A::f32(hi, b, lo * b) * s1) * s2;
         let pos = A::f32(-(((hi + lo) * s1) * s2), b, 1.0);
-        let near_zero = vmath32::near_zero::<A, 10>(x, GELU_GRAD_ZERO_HI, GELU_GRAD_ZERO_LO, &GELU_GRAD_ZERO_T);
+        let near_zero = vmath32::near_zero_estrin::<A>(x, GELU_GRAD_ZERO_HI, GELU_GRAD_ZERO_LO, &GELU_GRAD_ZERO_T);
         let grad = if x >= 0.0 {
             pos
         } else if (-1.2..=-0.3).contains(&x) {

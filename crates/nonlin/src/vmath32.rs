@@ -151,31 +151,32 @@ pub(crate) fn exp_split<A: Fma>(x: f32, x_lo: f32) -> (f32, f32, f32, f32) {
 }
 
 /// [`exp_split`] with `r` rounded once (at most 0.1 ULP of `eʳ`) and the low part `x_lo` alone carried: four
-/// operations fewer, for callers whose accuracy target leaves room. No clamp: `x` must be in [`EXP_MIN`,
-/// `EXP_MAX`] (a NaN gives garbage, for the caller to select away).
+/// operations fewer, for callers whose accuracy target leaves room; the polynomial by Estrin's scheme (its callers,
+/// the GELU kernels, are bound by latency). No clamp: `x` must be in [`EXP_MIN`, `EXP_MAX`] (a NaN gives garbage,
+/// for the caller to select away).
 #[inline(always)]
 pub(crate) fn exp_split_lean<A: Fma>(x: f32, x_lo: f32) -> (f32, f32, f32, f32) {
     let (k, r) = reduce::<A>(x);
-    exp_split_tail::<A>(k, r, (r * r) * expm1_poly::<A>(r), x_lo)
+    exp_split_tail::<A>(k, r, x_lo)
 }
 
 /// [`exp_split_lean`] of `x + y + x_lo` where `x` is large and `y` is not (|y| ≤ 2): `y` joins after the exact
 /// first step of the reduction, `r = ((x − n·LN2_HI) + y) − n·LN2_LO`, so it is rounded at the scale of `r`, not of
-/// `x`; the polynomial by Estrin's scheme (its one caller, the exact GELU, is bound by latency). No clamp: `x + y`
-/// must be in [`EXP_MIN`, `EXP_MAX`] (a NaN gives garbage, for the caller to select away).
+/// `x`. No clamp: `x + y` must be in [`EXP_MIN`, `EXP_MAX`] (a NaN gives garbage, for the caller to select away).
 #[inline(always)]
 pub(crate) fn exp_split_sum<A: Fma>(x: f32, y: f32, x_lo: f32) -> (f32, f32, f32, f32) {
     let (n, k) = steps_of_ln2::<A>(x + y);
     let r = A::f32(n, -LN2_LO, A::f32(n, -LN2_HI, x) + y);
-    let r2 = r * r;
-    exp_split_tail::<A>(k, r, r2 * expm1_poly_estrin::<A>(r, r2), x_lo)
+    exp_split_tail::<A>(k, r, x_lo)
 }
 
-/// `e^(n·ln2 + r + x_lo)` as `(hi, lo, s1, s2)` given `k = SHIFT + n` and `c0 = eʳ − 1 − r`: the common end of
-/// [`exp_split_lean`] and [`exp_split_sum`].
+/// `e^(n·ln2 + r + x_lo)` as `(hi, lo, s1, s2)` given `k = SHIFT + n`: the common end of [`exp_split_lean`] and
+/// [`exp_split_sum`].
 #[inline(always)]
-fn exp_split_tail<A: Fma>(k: f32, r: f32, c0: f32, x_lo: f32) -> (f32, f32, f32, f32) {
+fn exp_split_tail<A: Fma>(k: f32, r: f32, x_lo: f32) -> (f32, f32, f32, f32) {
     let (hi, e) = one_plus(r);
+    let r2 = r * r;
+    let c0 = r2 * expm1_poly_estrin::<A>(r, r2);
     let (s1, s2) = pow2_pair(k);
     (hi, e + A::f32(x_lo, hi + c0, c0), s1, s2)
 }
@@ -464,6 +465,14 @@ impl Split {
 pub(crate) fn near_zero<A: Fma, const N: usize>(x: f32, zero_hi: f32, zero_lo: f32, t: &[f32; N]) -> f32 {
     let d = (x - zero_hi) - zero_lo;
     d * horner::<A, N>(d, t)
+}
+
+/// [`near_zero`] with `T` of degree 9 by Estrin's scheme ([`estrin10`]): a shorter dependency chain, rounded
+/// differently.
+#[inline(always)]
+pub(crate) fn near_zero_estrin<A: Fma>(x: f32, zero_hi: f32, zero_lo: f32, t: &[f32; 10]) -> f32 {
+    let d = (x - zero_hi) - zero_lo;
+    d * estrin10::<A>(d, t)
 }
 
 #[cfg(test)]

@@ -55,21 +55,12 @@ fn at_least_exp_min(x: f32) -> f32 {
     if x < EXP_MIN { EXP_MIN } else { x }
 }
 
-/// `P(r)` with `eʳ − 1 ≈ r + r²·P(r)` for |r| ≤ ln2/2: Cephes' `expf` coefficients.
+/// `P(r)` with `eʳ − 1 ≈ r + r²·P(r)` for |r| ≤ ln2/2: Cephes' `expf` coefficients, by Estrin's scheme (a chain of
+/// two FMAs after `r²` instead of Horner's five: these kernels are bound by latency; callers that form `r²` too
+/// share it).
 #[inline(always)]
 fn expm1_poly<A: Fma>(r: f32) -> f32 {
-    let mut p = 1.987_569_15e-4;
-    p = A::f32(p, r, 1.398_199_95e-3);
-    p = A::f32(p, r, 8.333_451_9e-3);
-    p = A::f32(p, r, 4.166_579_6e-2);
-    p = A::f32(p, r, 1.666_666_5e-1);
-    A::f32(p, r, 5.000_000_1e-1)
-}
-
-/// [`expm1_poly`] by Estrin's scheme (given `r²`): a chain of two FMAs after `r²` instead of five, for kernels
-/// bound by latency; the same coefficients, rounded differently.
-#[inline(always)]
-fn expm1_poly_estrin<A: Fma>(r: f32, r2: f32) -> f32 {
+    let r2 = r * r;
     let p01 = A::f32(1.666_666_5e-1, r, 5.000_000_1e-1);
     let p23 = A::f32(8.333_451_9e-3, r, 4.166_579_6e-2);
     let p45 = A::f32(1.987_569_15e-4, r, 1.398_199_95e-3);
@@ -175,8 +166,7 @@ pub(crate) fn exp_split_sum<A: Fma>(x: f32, y: f32, x_lo: f32) -> (f32, f32, f32
 #[inline(always)]
 fn exp_split_tail<A: Fma>(k: f32, r: f32, x_lo: f32) -> (f32, f32, f32, f32) {
     let (hi, e) = one_plus(r);
-    let r2 = r * r;
-    let c0 = r2 * expm1_poly_estrin::<A>(r, r2);
+    let c0 = (r * r) * expm1_poly::<A>(r);
     let (s1, s2) = pow2_pair(k);
     (hi, e + A::f32(x_lo, hi + c0, c0), s1, s2)
 }

@@ -42,9 +42,14 @@ fn default_specs() -> Vec<String> {
     v
 }
 
-/// Median nanoseconds per call of `f`, each sample long enough (≥ 2 ms) to time reliably.
+/// Median nanoseconds per call of `f`, each sample long enough (≥ 2 ms) to time reliably, after 20 ms of warm-up
+/// (an idle vCPU of this VM took milliseconds to run a woken thread, which a 2-thread median of 7 short samples
+/// could catch half the time).
 fn time_ns(mut f: impl FnMut()) -> f64 {
-    f();
+    let warm = Instant::now();
+    while warm.elapsed().as_millis() < 20 {
+        f();
+    }
     let start = Instant::now();
     f();
     let once = start.elapsed().as_nanos().max(1) as f64;

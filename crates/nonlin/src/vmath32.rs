@@ -132,19 +132,12 @@ pub(crate) fn exp_parts_fast<A: Fma>(x: f32) -> (f32, f32, f32) {
 pub(crate) fn exp_split<A: Fma>(x: f32, x_lo: f32) -> (f32, f32, f32, f32) {
     let xc = x.clamp(EXP_MIN, EXP_MAX);
     let (k, r, r_lo) = reduce_split::<A>(xc);
-    let r_lo = r_lo + x_lo;
-    let (hi, e) = one_plus(r);
-    // r_lo can be far above ulp(r) (CELU's x/α keeps its own low part), so it multiplies all of eʳ.
-    let c0 = (r * r) * expm1_poly::<A>(r);
-    let c = A::f32(r_lo, hi + c0, c0);
-    let (s1, s2) = pow2_pair(k);
-    (hi, e + c, s1, s2)
+    exp_split_tail::<A>(k, r, r_lo + x_lo)
 }
 
 /// [`exp_split`] with `r` rounded once (at most 0.1 ULP of `eʳ`) and the low part `x_lo` alone carried: four
-/// operations fewer, for callers whose accuracy target leaves room; the polynomial by Estrin's scheme (its callers,
-/// the GELU kernels, are bound by latency). No clamp: `x` must be in [`EXP_MIN`, `EXP_MAX`] (a NaN gives garbage,
-/// for the caller to select away).
+/// operations fewer, for callers whose accuracy target leaves room. No clamp: `x` must be in [`EXP_MIN`,
+/// `EXP_MAX`] (a NaN gives garbage, for the caller to select away).
 #[inline(always)]
 pub(crate) fn exp_split_lean<A: Fma>(x: f32, x_lo: f32) -> (f32, f32, f32, f32) {
     let (k, r) = reduce::<A>(x);
@@ -161,8 +154,9 @@ pub(crate) fn exp_split_sum<A: Fma>(x: f32, y: f32, x_lo: f32) -> (f32, f32, f32
     exp_split_tail::<A>(k, r, x_lo)
 }
 
-/// `e^(n·ln2 + r + x_lo)` as `(hi, lo, s1, s2)` given `k = SHIFT + n`: the common end of [`exp_split_lean`] and
-/// [`exp_split_sum`].
+/// `e^(n·ln2 + r + x_lo)` as `(hi, lo, s1, s2)` given `k = SHIFT + n`: the common end of [`exp_split`],
+/// [`exp_split_lean`] and [`exp_split_sum`]. `x_lo` can be far above ulp(r) (CELU's x/α keeps its own low part),
+/// so it multiplies all of `eʳ`.
 #[inline(always)]
 fn exp_split_tail<A: Fma>(k: f32, r: f32, x_lo: f32) -> (f32, f32, f32, f32) {
     let (hi, e) = one_plus(r);

@@ -191,7 +191,7 @@ const TWO_85: f32 = 3.868_562_6e25;
 const TWO_23: f32 = 8_388_608.0;
 
 /// [`exp_split`] for an argument without a low part: `r` rounded once (costing at most 0.1 ULP of `eʳ`) instead
-/// of kept as a pair, which saves five operations. For `x ≤ 0` (and NaN).
+/// of kept as a pair, which saves five operations. For `x ≤ EXP_MAX` (and NaN): only the lower clamp is applied.
 #[inline(always)]
 pub(crate) fn exp_split_exact<A: Fma>(x: f32) -> (f32, f32, f32, f32) {
     let (k, r) = reduce::<A>(at_least_exp_min(x));

@@ -65,6 +65,7 @@ const NATIVE_F32: &[(&str, &str)] = &[
     ("sigmoid", "both"),
     ("tanh", "backward"),
     ("tanhshrink", "forward"),
+    ("mish", "forward"),
     ("softplus", "backward"),
     ("logsigmoid", "backward"),
 ];

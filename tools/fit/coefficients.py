@@ -7,7 +7,9 @@
 2. GELU′(x) = Φ(x) + x·φ(x) near its zero x0 ≈ −0.7518 as (x − x0)·T(x − x0), T a polynomial fitted on
    x in [−1.2, −0.3] for relative error (evaluated in f32: near the zero the generic formula cancels); likewise
    SiLU′(x) = σ(x)(1 + x·σ(−x)) near x0 ≈ −1.2785 on [−1.33, −1.23] (crates/nonlin/src/sigmoid.rs).
-3. ln(1 + eˣ) (softplus, log-sigmoid; crates/nonlin/src/vmath32.rs): for |x| < 1, ln cosh(x/2) = u·H(u) with
+3. tanh (crates/nonlin/src/vmath32.rs, `tanh64`, lean f64): tanh(a)/a = P(z)/Q(z), z = a², a in [0, 9.5], degrees
+   5 and 6, fitted for relative error (the f32 result must be within 0.5 + 2⁻¹¹ ULP, as PyTorch's is 0.513).
+4. ln(1 + eˣ) (softplus, log-sigmoid; crates/nonlin/src/vmath32.rs): for |x| < 1, ln cosh(x/2) = u·H(u) with
    u = x², H a polynomial on [0, 1]; for |x| ≥ 1, ln(1 + t) = t + t²·P(t) with t = e^(−|x|), P on [0, 1/e].
    Both fitted for relative error and evaluated in f32.
 
@@ -85,6 +87,39 @@ def fit_zero(name, grad, guess, lo_x, hi_x, deg):
     print(f"const {name}_ZERO_T: [f32; {deg + 1}] = [" + ", ".join(f32(v) for v in c) + "];")
 
 
+def fit_rational(name, f, z_max, n, m, points=600, iters=30):
+    """Prints P (degree n) and Q (degree m, Q(0) = 1) with P/Q ≈ f on [0, z_max] for relative error, in mpmath:
+    linearized least squares |P − f·Q|/|f·Q_prev| on Chebyshev nodes (Sanathanan–Koerner), the last iterations
+    reweighted towards the largest errors (Lawson)."""
+    zs = [z_max * (1 - mp.cos(mp.pi * (i + mp.mpf(1) / 2) / points)) / 2 for i in range(points)]
+    fs = [f(z) for z in zs]
+    q_prev = [mp.mpf(1)] * points
+    w = [mp.mpf(1)] * points
+    for it in range(iters):
+        rows, rhs = [], []
+        for z, fv, qp, wi in zip(zs, fs, q_prev, w):
+            s = wi / (fv * qp)
+            rows.append([s * z**j for j in range(n + 1)] + [-s * fv * z**j for j in range(1, m + 1)])
+            rhs.append(s * fv)
+        x, _ = mp.qr_solve(mp.matrix(rows), mp.matrix(rhs))
+        p = [x[j] for j in range(n + 1)]
+        q = [mp.mpf(1)] + [x[n + j] for j in range(1, m + 1)]
+        q_prev = [mp.polyval(q[::-1], z) for z in zs]
+        errs = [mp.polyval(p[::-1], z) / qz / fv - 1 for z, fv, qz in zip(zs, fs, q_prev)]
+        e_max = max(abs(e) for e in errs)
+        if it >= 8:
+            w = [wi * mp.sqrt(abs(e) / e_max) + mp.mpf(10) ** -30 for wi, e in zip(w, errs)]
+            w = [wi / max(w) for wi in w]
+    print(f"// on [0, {z_max}], degrees {n}/{m}: max relative error {mp.nstr(e_max, 3)}")
+    print(f"const {name}_P: [f64; {n + 1}] = [" + ", ".join(mp.nstr(c, 20) for c in p) + "];")
+    print(f"const {name}_Q: [f64; {m + 1}] = [" + ", ".join(mp.nstr(c, 20) for c in q) + "];")
+
+
+def tanh_over_a(z):
+    a = mp.sqrt(mp.mpf(z))
+    return mp.tanh(a) / a if a else mp.mpf(1)
+
+
 def fit_poly(name, xs, fv, deg):
     """Prints a polynomial c with c(x) ≈ fv (relative error) as f32 constants."""
     c, err32 = lawson(xs, fv, deg, 60)
@@ -126,6 +161,8 @@ def main():
     fit_zero("GELU_GRAD", gelu_grad, -0.75, -1.2, -0.3, 9)
     fit_zero("SILU_GRAD", silu_grad, -1.28, -1.33, -1.23, 4)
     fit_zero("GELU_TANH_GRAD", gelu_tanh_grad, -0.75, -1.3, -0.35, 9)
+
+    fit_rational("TANH", tanh_over_a, mp.mpf("9.5") ** 2, 5, 6)
 
     u = np.linspace(1e-6, 1.0, 3000)
     h = np.array([float(mp.log(mp.cosh(mp.sqrt(mp.mpf(v)) / 2)) / mp.mpf(v)) for v in u])

@@ -8,9 +8,10 @@ Run from the repository root:
     /tmp/torchenv/bin/python bench/torch_compare.py [--sizes 1024,65536,16777216] [--threads 1] [--backward]
         [--from-output] [--markdown] [--rounds N] [specs…]
 
-PyTorch computes sigmoid's and tanh's gradients from the forward's output; `nonlin bench --backward` times nonlin's
-gradient from the input (more accurate, needs exp), `--from-output` its gradient from the output (PyTorch's
-formula), which is the like-for-like comparison.
+PyTorch computes sigmoid's and tanh's gradients from the forward's output and log-sigmoid's from a buffer its
+forward saves (e^(−|x|)); `nonlin bench --backward` times nonlin's gradient from the input (more accurate, needs
+exp), `--from-output` its gradient from the same saved values (`backward_from_output`, `backward_from_buffer`),
+which is the like-for-like comparison.
 """
 
 import argparse
@@ -106,7 +107,7 @@ def main():
     ap.add_argument("--sizes", default="1024,65536,16777216")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--backward", action="store_true")
-    ap.add_argument("--from-output", action="store_true", help="with --backward: nonlin's gradient from the output")
+    ap.add_argument("--from-output", action="store_true", help="with --backward: nonlin's gradient from the forward's output (sigmoid, tanh) or buffer (logsigmoid)")
     ap.add_argument("--markdown", action="store_true", help="print a Markdown table")
     ap.add_argument("--rounds", type=int, default=1,
                     help="time both sides this many times per spec (alternating) and report the medians: this "
@@ -132,7 +133,7 @@ def main():
                                      capture_output=True, text=True).stdout.splitlines()[0])["simd"]
     print(f"CPU: {cpu_name()}; torch {torch.__version__} ({torch.backends.cpu.get_cpu_capability()}), "
           f"{torch.get_num_threads()} thread(s); nonlin simd {simd}; "
-          f"{'backward' if args.backward else 'forward'}{' from the output' if args.from_output else ''}, float32")
+          f"{'backward' if args.backward else 'forward'}{' from the saved output/buffer' if args.from_output else ''}, float32")
     if args.markdown:
         print("| spec | size | PyTorch Gelem/s | nonlin Gelem/s | ratio |\n|---|---:|---:|---:|---:|")
     else:

@@ -18,8 +18,9 @@ pub struct BenchArgs {
     /// Time the backward pass (gradient with respect to the input) instead of the forward.
     #[arg(long)]
     backward: bool,
-    /// With --backward: the gradient from the forward's output, as PyTorch's autograd computes it for sigmoid
-    /// and tanh (`Activation::backward_from_output`), instead of from the input.
+    /// With --backward: the gradient from what PyTorch's autograd saves instead of from the input — the forward's
+    /// output for sigmoid and tanh (`Activation::backward_from_output`), the forward's buffer for log-sigmoid
+    /// (`Activation::backward_from_buffer`).
     #[arg(long, requires = "backward")]
     from_output: bool,
     /// One JSON object per line.
@@ -90,7 +91,11 @@ fn run_one<T: nonlin::Float>(act: &Activation, n: usize, pass: Pass) -> (f64, f6
     let x: Vec<T> = inputs(n, 1);
     let g: Vec<T> = inputs(n, 2);
     let mut y = vec![T::ZERO; n];
-    let kernel = if pass == Pass::BackwardFromOutput {
+    let kernel = if pass == Pass::BackwardFromOutput && *act == Activation::LogSigmoid {
+        let (mut out, mut buffer) = (vec![T::ZERO; n], vec![T::ZERO; n]);
+        act.forward_with_buffer(&x, &mut out, &mut buffer).expect("validated");
+        time_ns(|| act.backward_from_buffer(std::hint::black_box(&x), &buffer, &g, &mut y).expect("checked"))
+    } else if pass == Pass::BackwardFromOutput {
         let mut out = vec![T::ZERO; n];
         act.forward(&x, &mut out).expect("validated");
         time_ns(|| act.backward_from_output(std::hint::black_box(&out), &g, &mut y).expect("checked"))
@@ -136,9 +141,11 @@ pub fn run(args: &BenchArgs) -> Result<(), String> {
         (false, _) => Pass::Forward,
         (true, false) => Pass::Backward,
         (true, true) => {
-            if let Some((spec, _)) = acts.iter().find(|(_, a)| !matches!(a, Activation::Sigmoid | Activation::Tanh)) {
+            let saved = |a: &Activation| matches!(a, Activation::Sigmoid | Activation::Tanh | Activation::LogSigmoid);
+            if let Some((spec, _)) = acts.iter().find(|(_, a)| !saved(a)) {
                 return Err(format!(
-                    "--from-output: only sigmoid and tanh have a gradient from the output, not '{spec}'"
+                    "--from-output: only sigmoid and tanh (from the output) and logsigmoid (from its buffer) have \
+                     a gradient from what the forward saves, not '{spec}'"
                 ));
             }
             Pass::BackwardFromOutput
@@ -146,13 +153,14 @@ pub fn run(args: &BenchArgs) -> Result<(), String> {
     };
     let elem = if f64_mode { 8.0 } else { 4.0 };
     let direction = if pass == Pass::Forward { "forward" } else { "backward" };
-    // What a backward pass starts from: the input (`backward`) or the forward's output (`--from-output`).
-    let gradient_from = match pass {
-        Pass::Forward => None,
-        Pass::Backward => Some("input"),
-        Pass::BackwardFromOutput => Some("output"),
+    // What a backward pass starts from: the input (`backward`), or what the forward saved (`--from-output`): its
+    // output, or log-sigmoid's buffer (read with the input: one stream more).
+    let from = |act: &Activation| match pass {
+        Pass::Forward => (None, 2.0),
+        Pass::Backward => (Some("input"), 3.0),
+        Pass::BackwardFromOutput if *act == Activation::LogSigmoid => (Some("buffer"), 4.0),
+        Pass::BackwardFromOutput => (Some("output"), 3.0),
     };
-    let streams = if args.backward { 3.0 } else { 2.0 };
     if !args.json {
         println!(
             "simd {}, {} thread(s) for ≥ {} elements, {}, {direction}{}",
@@ -160,11 +168,12 @@ pub fn run(args: &BenchArgs) -> Result<(), String> {
             simd::num_threads(),
             simd::PARALLEL_THRESHOLD,
             if f64_mode { "f64" } else { "f32" },
-            if pass == Pass::BackwardFromOutput { " from the output" } else { "" }
+            if pass == Pass::BackwardFromOutput { " from the output (log-sigmoid: its buffer)" } else { "" }
         );
         println!("{:34} {:>10} {:>10} {:>9} {:>9} {:>10}", "spec", "size", "Gelem/s", "GB/s", "copy GB/s", "vs copy");
     }
     for (spec, act) in &acts {
+        let (gradient_from, streams) = from(act);
         for &n in &args.sizes {
             let (ns, copy_ns) = if f64_mode { run_one::<f64>(act, n, pass) } else { run_one::<f32>(act, n, pass) };
             let gbps = streams * elem / ns;

@@ -6,15 +6,17 @@ use std::ops::{Add, Div, Mul, Neg, Sub};
 // The methods name crate-private traits on purpose: `Sealed` cannot be named outside the crate.
 #[allow(private_bounds)]
 mod private {
-    use crate::kernel::Smooth;
+    use crate::kernel::{Buffered, Smooth};
     use crate::math::Fma;
 
     /// Seals [`super::Float`] and carries what the kernels need per type without making it public.
-    pub trait Sealed {
+    pub trait Sealed: Sized {
         /// A smooth activation's value: its `f64` formula for `f64`, its `f32` kernel for `f32`.
         fn smooth_forward<S: Smooth, A: Fma>(s: &S, x: Self) -> Self;
         /// A smooth activation's gradient times `g`, likewise.
         fn smooth_backward<S: Smooth, A: Fma>(s: &S, x: Self, g: Self) -> Self;
+        /// A buffered activation's value and buffer, likewise.
+        fn buffered_forward<B: Buffered, A: Fma>(b: &B, x: Self) -> (Self, Self);
         /// `a·b + c`, fused as the level computes it.
         fn fma<A: Fma>(a: Self, b: Self, c: Self) -> Self;
         /// The largest value whose product with 6 does not overflow (Hardswish).
@@ -31,6 +33,10 @@ mod private {
             s.df32::<A>(x, g)
         }
         #[inline(always)]
+        fn buffered_forward<B: Buffered, A: Fma>(b: &B, x: Self) -> (Self, Self) {
+            b.forward32::<A>(x)
+        }
+        #[inline(always)]
         fn fma<A: Fma>(a: Self, b: Self, c: Self) -> Self {
             A::f32(a, b, c)
         }
@@ -45,6 +51,10 @@ mod private {
         #[inline(always)]
         fn smooth_backward<S: Smooth, A: Fma>(s: &S, x: Self, g: Self) -> Self {
             g * s.df(x)
+        }
+        #[inline(always)]
+        fn buffered_forward<B: Buffered, A: Fma>(b: &B, x: Self) -> (Self, Self) {
+            b.forward64(x)
         }
         #[inline(always)]
         fn fma<A: Fma>(a: Self, b: Self, c: Self) -> Self {

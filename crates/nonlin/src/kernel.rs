@@ -48,6 +48,17 @@ impl<T: Float, S: Smooth> Kernel<T> for S {
     }
 }
 
+/// An activation whose forward pass also leaves a buffer for its backward pass, as PyTorch's
+/// `log_sigmoid_forward` does for `log_sigmoid_backward`. Split by type as [`Smooth`] is.
+pub(crate) trait Buffered: Copy + Send + Sync {
+    /// `(f(x), buffer)` in `f64`.
+    fn forward64(&self, x: f64) -> (f64, f64);
+    /// `(f(x), buffer)` in `f32`.
+    fn forward32<A: Fma>(&self, x: f32) -> (f32, f32);
+    /// `∂L/∂x` from `x`, its buffer and `∂L/∂f(x) = g`.
+    fn backward<T: Float>(&self, x: T, buffer: T, g: T) -> T;
+}
+
 /// Something done with a kernel, generic over which one: lets [`crate::Activation`] match on itself once per
 /// call instead of once per element.
 pub(crate) trait Visit<T: Float> {

@@ -3,7 +3,7 @@
 use std::marker::PhantomData;
 
 use crate::float::Float;
-use crate::kernel::{Kernel, Smooth};
+use crate::kernel::{Buffered, Kernel, Smooth};
 use crate::math::{Fast, Fma, MathLib, sech2, sigmoid};
 use crate::vmath32;
 
@@ -167,6 +167,30 @@ const SILU_GRAD_ZERO_LO: f32 = 1.29792825e-08;
 /// SiLU′(x0 + d) = d·T(d) on x in [−1.33, −1.23], relative error 9.6e-9.
 const SILU_GRAD_ZERO_T: [f32; 5] = [0.2178117, 0.1466488, 0.018874813, -0.015222264, -0.0066041634];
 
+/// Log-sigmoid with PyTorch's buffer `z = e^(−|x|)` (`log_sigmoid_forward`), and the gradient from it as
+/// PyTorch's `log_sigmoid_backward`: `(x < 0 ? 1 − t : t)·g` with `t = z/(1 + z)`, the same operations in the same
+/// order, so the gradient is PyTorch's bit for bit given the same buffer. The forward is [`LogSigmoid`]'s.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct LogSigmoidBuffered;
+
+impl Buffered for LogSigmoidBuffered {
+    #[inline(always)]
+    fn forward64(&self, x: f64) -> (f64, f64) {
+        let z = Fast::exp(-x.abs());
+        let neg = if x < 0.0 { x } else { 0.0 };
+        (neg - Fast::log1p(z), z)
+    }
+    #[inline(always)]
+    fn forward32<A: Fma>(&self, x: f32) -> (f32, f32) {
+        let (l, z) = vmath32::log1pexp_and_exp::<A>(-x);
+        (0.0 - l, z)
+    }
+    #[inline(always)]
+    fn backward<T: Float>(&self, x: T, z: T, g: T) -> T {
+        let t = z / (T::ONE + z);
+        (if x < T::ZERO { T::ONE - t } else { t }) * g
+    }
+}
 /// Sigmoid's gradient from its output, as PyTorch's `sigmoid_backward`: `(g·(1 − y))·y`. Only `backward` is used
 /// (its first argument is `y`); `forward` is the identity.
 #[derive(Clone, Copy)]

@@ -10,12 +10,13 @@
 //! threads were slower than one up to about a million elements (relu at 262,144: 3.2–5.2 Gelem/s on two rayon
 //! threads, 10–11 on two spinning ones; sigmoid at 65,536: 0.75 vs 2.4).
 
+use std::ops::Range;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::error::Error;
 use crate::float::Float;
-use crate::kernel::Kernel;
+use crate::kernel::{Buffered, Kernel};
 use crate::math::{Baseline, Fma};
 use crate::spin::SpinPool;
 
@@ -199,7 +200,7 @@ impl<T> Disjoint<T> {
     /// # Safety
     /// No other live reference may overlap `r`.
     #[allow(clippy::mut_from_ref)]
-    unsafe fn range(&self, r: std::ops::Range<usize>) -> &mut [T] {
+    unsafe fn range(&self, r: Range<usize>) -> &mut [T] {
         assert!(r.start <= r.end && r.end <= self.1);
         // SAFETY: in bounds (checked) and, by the caller's contract, not aliased.
         unsafe { std::slice::from_raw_parts_mut(self.0.add(r.start), r.end - r.start) }
@@ -207,10 +208,54 @@ impl<T> Disjoint<T> {
 }
 
 /// Chunk `i` of length `c` out of `n` elements.
-fn chunk(i: usize, c: usize, n: usize) -> std::ops::Range<usize> {
+fn chunk(i: usize, c: usize, n: usize) -> Range<usize> {
     i * c..((i + 1) * c).min(n)
 }
 
+/// Calls `f` on all of `0..n` or, from `from` elements, on disjoint chunks of it from the pool's threads; each
+/// index is in exactly one call.
+fn split(n: usize, from: usize, f: &(dyn Fn(Range<usize>) + Sync)) {
+    match plan(n, from) {
+        None => f(0..n),
+        Some((pool, c)) => pool.run(n.div_ceil(c), &|i| f(chunk(i, c, n))),
+    }
+}
+
+/// A slice loop, generic over how the level computes fused multiply-adds; [`run`] compiles it once per level.
+trait Body {
+    fn run<A: Fma>(self);
+}
+
+macro_rules! versions {
+    ($level:ident, $features:literal) => {
+        mod $level {
+            #[target_feature(enable = $features)]
+            pub(super) unsafe fn run<B: super::Body>(b: B) {
+                b.run::<crate::math::Fused>()
+            }
+        }
+    };
+}
+
+#[cfg(target_arch = "x86_64")]
+versions!(avx2, "avx2,fma");
+#[cfg(target_arch = "x86_64")]
+versions!(avx512, "avx512f,avx512vl,avx512dq,avx512bw,avx2,fma");
+
+/// Runs `b` compiled for the level in use.
+fn run<B: Body>(b: B) {
+    match level() {
+        // SAFETY: `level()` only returns a level whose features `Level::supported` detected on this CPU.
+        #[cfg(target_arch = "x86_64")]
+        Level::Avx512 => unsafe { avx512::run(b) },
+        #[cfg(target_arch = "x86_64")]
+        Level::Avx2 => unsafe { avx2::run(b) },
+        _ => b.run::<Baseline>(),
+    }
+}
+
+// The loops take their slices as arguments (not as fields of the `Body`s that call them) so that LLVM knows the
+// `&mut` output does not alias the inputs: without that it vectorizes behind run-time overlap checks.
 #[inline(always)]
 fn fwd_loop<T: Float, K: Kernel<T>, A: Fma>(k: &K, x: &[T], y: &mut [T]) {
     for (y, &x) in y.iter_mut().zip(x) {
@@ -232,104 +277,97 @@ fn bwd_loop<T: Float, K: Kernel<T>, A: Fma>(k: &K, x: &[T], g: &[T], gx: &mut [T
     }
 }
 
-macro_rules! versions {
-    ($level:ident, $features:literal) => {
-        mod $level {
-            use super::*;
-            use crate::math::Fused;
-
-            #[target_feature(enable = $features)]
-            pub(super) unsafe fn fwd<T: Float, K: Kernel<T>>(k: &K, x: &[T], y: &mut [T]) {
-                fwd_loop::<T, K, Fused>(k, x, y)
-            }
-            #[target_feature(enable = $features)]
-            pub(super) unsafe fn inplace<T: Float, K: Kernel<T>>(k: &K, x: &mut [T]) {
-                inplace_loop::<T, K, Fused>(k, x)
-            }
-            #[target_feature(enable = $features)]
-            pub(super) unsafe fn bwd<T: Float, K: Kernel<T>>(k: &K, x: &[T], g: &[T], gx: &mut [T]) {
-                bwd_loop::<T, K, Fused>(k, x, g, gx)
-            }
-        }
-    };
-}
-
-#[cfg(target_arch = "x86_64")]
-versions!(avx2, "avx2,fma");
-#[cfg(target_arch = "x86_64")]
-versions!(avx512, "avx512f,avx512vl,avx512dq,avx512bw,avx2,fma");
-
-fn fwd_one<T: Float, K: Kernel<T>>(k: &K, x: &[T], y: &mut [T]) {
-    match level() {
-        // SAFETY: `level()` only returns a level whose features `Level::supported` detected on this CPU.
-        #[cfg(target_arch = "x86_64")]
-        Level::Avx512 => unsafe { avx512::fwd(k, x, y) },
-        #[cfg(target_arch = "x86_64")]
-        Level::Avx2 => unsafe { avx2::fwd(k, x, y) },
-        _ => fwd_loop::<T, K, Baseline>(k, x, y),
+#[inline(always)]
+fn fwd_buffer_loop<T: Float, K: Buffered, A: Fma>(k: &K, x: &[T], y: &mut [T], b: &mut [T]) {
+    for ((y, b), &x) in y.iter_mut().zip(b.iter_mut()).zip(x) {
+        (*y, *b) = T::buffered_forward::<K, A>(k, x);
     }
 }
 
-fn inplace_one<T: Float, K: Kernel<T>>(k: &K, x: &mut [T]) {
-    match level() {
-        // SAFETY: as in `fwd_one`.
-        #[cfg(target_arch = "x86_64")]
-        Level::Avx512 => unsafe { avx512::inplace(k, x) },
-        #[cfg(target_arch = "x86_64")]
-        Level::Avx2 => unsafe { avx2::inplace(k, x) },
-        _ => inplace_loop::<T, K, Baseline>(k, x),
+#[inline(always)]
+fn bwd_buffer_loop<T: Float, K: Buffered, A: Fma>(k: &K, x: &[T], b: &[T], g: &[T], gx: &mut [T]) {
+    for (((gx, &x), &b), &g) in gx.iter_mut().zip(x).zip(b).zip(g) {
+        *gx = k.backward(x, b, g);
     }
 }
 
-fn bwd_one<T: Float, K: Kernel<T>>(k: &K, x: &[T], g: &[T], gx: &mut [T]) {
-    match level() {
-        // SAFETY: as in `fwd_one`.
-        #[cfg(target_arch = "x86_64")]
-        Level::Avx512 => unsafe { avx512::bwd(k, x, g, gx) },
-        #[cfg(target_arch = "x86_64")]
-        Level::Avx2 => unsafe { avx2::bwd(k, x, g, gx) },
-        _ => bwd_loop::<T, K, Baseline>(k, x, g, gx),
+struct Fwd<'a, T, K>(&'a K, &'a [T], &'a mut [T]);
+
+impl<T: Float, K: Kernel<T>> Body for Fwd<'_, T, K> {
+    #[inline(always)]
+    fn run<A: Fma>(self) {
+        fwd_loop::<T, K, A>(self.0, self.1, self.2)
+    }
+}
+
+struct Inplace<'a, T, K>(&'a K, &'a mut [T]);
+
+impl<T: Float, K: Kernel<T>> Body for Inplace<'_, T, K> {
+    #[inline(always)]
+    fn run<A: Fma>(self) {
+        inplace_loop::<T, K, A>(self.0, self.1)
+    }
+}
+
+struct Bwd<'a, T, K>(&'a K, &'a [T], &'a [T], &'a mut [T]);
+
+impl<T: Float, K: Kernel<T>> Body for Bwd<'_, T, K> {
+    #[inline(always)]
+    fn run<A: Fma>(self) {
+        bwd_loop::<T, K, A>(self.0, self.1, self.2, self.3)
+    }
+}
+
+struct FwdBuffer<'a, T, K>(&'a K, &'a [T], &'a mut [T], &'a mut [T]);
+
+impl<T: Float, K: Buffered> Body for FwdBuffer<'_, T, K> {
+    #[inline(always)]
+    fn run<A: Fma>(self) {
+        fwd_buffer_loop::<T, K, A>(self.0, self.1, self.2, self.3)
+    }
+}
+
+struct BwdBuffer<'a, T, K>(&'a K, &'a [T], &'a [T], &'a [T], &'a mut [T]);
+
+impl<T: Float, K: Buffered> Body for BwdBuffer<'_, T, K> {
+    #[inline(always)]
+    fn run<A: Fma>(self) {
+        bwd_buffer_loop::<T, K, A>(self.0, self.1, self.2, self.3, self.4)
     }
 }
 
 /// `y = f(x)` over slices of equal length, vectorized and, for large inputs, threaded.
 pub(crate) fn forward<T: Float, K: Kernel<T>>(k: K, x: &[T], y: &mut [T]) {
-    let n = x.len();
-    match plan(n, K::PARALLEL_FROM) {
-        None => fwd_one(&k, x, y),
-        Some((pool, c)) => {
-            let y = Disjoint::new(y);
-            // SAFETY: chunk i is only ever handed to one call.
-            pool.run(n.div_ceil(c), &|i| fwd_one(&k, &x[chunk(i, c, n)], unsafe { y.range(chunk(i, c, n)) }));
-        }
-    }
+    let y = Disjoint::new(y);
+    // SAFETY (here and below): `split` hands out each index once, so the ranges taken are disjoint.
+    split(x.len(), K::PARALLEL_FROM, &|r| run(Fwd(&k, &x[r.clone()], unsafe { y.range(r) })));
 }
 
 /// `x = f(x)`.
 pub(crate) fn forward_inplace<T: Float, K: Kernel<T>>(k: K, x: &mut [T]) {
     let n = x.len();
-    match plan(n, K::PARALLEL_FROM) {
-        None => inplace_one(&k, x),
-        Some((pool, c)) => {
-            let x = Disjoint::new(x);
-            // SAFETY: chunk i is only ever handed to one call.
-            pool.run(n.div_ceil(c), &|i| inplace_one(&k, unsafe { x.range(chunk(i, c, n)) }));
-        }
-    }
+    let x = Disjoint::new(x);
+    split(n, K::PARALLEL_FROM, &|r| run(Inplace(&k, unsafe { x.range(r) })));
 }
 
 /// `gx = backward(x, g)`.
 pub(crate) fn backward<T: Float, K: Kernel<T>>(k: K, x: &[T], g: &[T], gx: &mut [T]) {
-    let n = x.len();
-    match plan(n, K::PARALLEL_FROM) {
-        None => bwd_one(&k, x, g, gx),
-        Some((pool, c)) => {
-            let gx = Disjoint::new(gx);
-            pool.run(n.div_ceil(c), &|i| {
-                let r = chunk(i, c, n);
-                // SAFETY: chunk i is only ever handed to one call.
-                bwd_one(&k, &x[r.clone()], &g[r.clone()], unsafe { gx.range(r) })
-            });
-        }
-    }
+    let gx = Disjoint::new(gx);
+    split(x.len(), K::PARALLEL_FROM, &|r| run(Bwd(&k, &x[r.clone()], &g[r.clone()], unsafe { gx.range(r) })));
+}
+
+/// `(y, buffer) = forward(x)` for a [`Buffered`] kernel.
+pub(crate) fn forward_buffered<T: Float, K: Buffered>(k: K, x: &[T], y: &mut [T], buffer: &mut [T]) {
+    let (y, b) = (Disjoint::new(y), Disjoint::new(buffer));
+    split(x.len(), SMOOTH_PARALLEL_THRESHOLD, &|r| {
+        run(FwdBuffer(&k, &x[r.clone()], unsafe { y.range(r.clone()) }, unsafe { b.range(r) }))
+    });
+}
+
+/// `gx = backward(x, buffer, g)` for a [`Buffered`] kernel.
+pub(crate) fn backward_buffered<T: Float, K: Buffered>(k: K, x: &[T], buffer: &[T], g: &[T], gx: &mut [T]) {
+    let gx = Disjoint::new(gx);
+    split(x.len(), SMOOTH_PARALLEL_THRESHOLD, &|r| {
+        run(BwdBuffer(&k, &x[r.clone()], &buffer[r.clone()], &g[r.clone()], unsafe { gx.range(r) }))
+    });
 }

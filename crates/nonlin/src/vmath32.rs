@@ -219,6 +219,12 @@ pub(crate) fn exp_scaled_parts<A: Fma>(x: f32, x_lo: f32, k: Split) -> (f32, f32
 /// +∞ for +∞, +0.0 for −∞, NaN for NaN.
 #[inline(always)]
 pub(crate) fn log1pexp<A: Fma>(x: f32) -> f32 {
+    log1pexp_and_exp::<A>(x).0
+}
+
+/// [`log1pexp`] and the `t = e^(−|x|)` it computes on the way (rounded once; 0 below 2⁻¹⁴⁹ and for ±∞).
+#[inline(always)]
+pub(crate) fn log1pexp_and_exp<A: Fma>(x: f32) -> (f32, f32) {
     let a = x.abs();
     let u = x * x;
     let u_lo = A::f32(x, x, -u);
@@ -235,13 +241,14 @@ pub(crate) fn log1pexp<A: Fma>(x: f32) -> f32 {
     let m = hi + A::f32(tp, ev, lo);
     let negative = (m * s1) * s2;
     let positive = A::f32(m, s, x);
-    if a < 1.0 {
+    let y = if a < 1.0 {
         centre
     } else if x < 0.0 {
         negative
     } else {
         positive
-    }
+    };
+    (y, t)
 }
 
 /// `c[0] + c[1]·x + … + c[N−1]·x^(N−1)` by Horner's scheme.

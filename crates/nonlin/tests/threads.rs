@@ -1,5 +1,5 @@
 //! Threaded calls give the same bits as single-threaded ones, on both sides of each split threshold, forward, in
-//! place and backward, and the thread count is validated.
+//! place and backward (and log-sigmoid's buffered passes), and the thread count is validated.
 
 use nonlin::{Activation, simd};
 
@@ -20,15 +20,23 @@ fn inputs(n: usize) -> Vec<f32> {
     v
 }
 
-fn run(act: &Activation, x: &[f32], g: &[f32]) -> (Vec<u32>, Vec<u32>, Vec<u32>) {
-    let mut y = vec![0.0; x.len()];
+/// Bits of the forward, in-place and backward results (and, for log-sigmoid, of the buffered passes).
+fn run(act: &Activation, x: &[f32], g: &[f32]) -> Vec<Vec<u32>> {
+    let n = x.len();
+    let mut y = vec![0.0; n];
     act.forward(x, &mut y).unwrap();
     let mut inplace = x.to_vec();
     act.forward_inplace(&mut inplace).unwrap();
-    let mut gx = vec![0.0; x.len()];
+    let mut gx = vec![0.0; n];
     act.backward(x, g, &mut gx).unwrap();
-    let bits = |v: Vec<f32>| v.into_iter().map(f32::to_bits).collect();
-    (bits(y), bits(inplace), bits(gx))
+    let mut out = vec![y, inplace, gx];
+    if *act == Activation::LogSigmoid {
+        let (mut y, mut buffer, mut gx) = (vec![0.0; n], vec![0.0; n], vec![0.0; n]);
+        act.forward_with_buffer(x, &mut y, &mut buffer).unwrap();
+        act.backward_from_buffer(x, &buffer, g, &mut gx).unwrap();
+        out.extend([y, buffer, gx]);
+    }
+    out.into_iter().map(|v| v.into_iter().map(f32::to_bits).collect()).collect()
 }
 
 #[test]
@@ -37,7 +45,7 @@ fn threaded_calls_match_one_thread() {
     for n in [1 << 14, 100_003, (1 << 18) + 77] {
         let x = inputs(n);
         let g: Vec<f32> = inputs(n).iter().map(|v| v * 0.1).collect();
-        for spec in ["gelu", "sigmoid", "relu", "hardswish"] {
+        for spec in ["gelu", "sigmoid", "logsigmoid", "relu", "hardswish"] {
             let act: Activation = spec.parse().unwrap();
             simd::set_num_threads(1).unwrap();
             let one = run(&act, &x, &g);

@@ -191,6 +191,7 @@ impl Buffered for LogSigmoidBuffered {
         (if x < T::ZERO { T::ONE - t } else { t }) * g
     }
 }
+
 /// Sigmoid's gradient from its output, as PyTorch's `sigmoid_backward`: `(g·(1 − y))·y`. Only `backward` is used
 /// (its first argument is `y`); `forward` is the identity.
 #[derive(Clone, Copy)]

@@ -222,7 +222,7 @@ pub(crate) fn log1pexp<A: Fma>(x: f32) -> f32 {
     log1pexp_and_exp::<A>(x).0
 }
 
-/// [`log1pexp`] and the `t = e^(−|x|)` it computes on the way (rounded once; 0 below 2⁻¹⁴⁹ and for ±∞).
+/// [`log1pexp`] and the `t = e^(−|x|)` it computes on the way (within an ULP; 0 for ±∞).
 #[inline(always)]
 pub(crate) fn log1pexp_and_exp<A: Fma>(x: f32) -> (f32, f32) {
     let a = x.abs();

@@ -364,6 +364,9 @@ impl Activation {
             Activation::LeakyRelu { negative_slope } => v.visit(rectifiers::LeakyRelu::new(negative_slope)),
             Activation::Prelu { weight } => v.visit(rectifiers::LeakyRelu::new(weight)),
             Activation::Rrelu { lower, upper } => v.visit(rectifiers::LeakyRelu::new((lower + upper) / 2.0)),
+            Activation::Elu { alpha: 1.0 } | Activation::Celu { alpha: 1.0 } => {
+                v.visit(exponential::Elu::<Fast, true>::plain(1.0))
+            }
             Activation::Elu { alpha } => v.visit(exponential::Elu::<Fast>::plain(alpha)),
             Activation::Celu { alpha } => v.visit(exponential::Elu::<Fast>::celu(alpha)),
             Activation::Selu => v.visit(exponential::Elu::<Fast>::selu()),

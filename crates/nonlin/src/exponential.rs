@@ -16,15 +16,18 @@ pub(crate) const SELU_SCALE: f64 = 1.050_700_987_355_480_493_419_334_985_294_6;
 /// Gradient: `x ≤ 0 ? alpha·scale·input_scale·e^(x·input_scale) : scale` — the negative branch's value at 0
 /// (α for ELU, 1 for CELU, α·scale for SELU), and NaN for NaN (PyTorch's vectorized path; its scalar tail loop
 /// gives `scale`).
+///
+/// `UNIT` marks α = scale = input_scale = 1 (ELU and CELU with their default α): the `f32` kernels then skip the
+/// multiplications by the constants, which are exact by 1 but cost operations all the same.
 #[derive(Clone, Copy)]
-pub(crate) struct Elu<M = Fast> {
+pub(crate) struct Elu<M = Fast, const UNIT: bool = false> {
     neg: f64,
     scale: f64,
     input_scale: f64,
     lib: PhantomData<M>,
 }
 
-impl<M> Elu<M> {
+impl<M, const UNIT: bool> Elu<M, UNIT> {
     pub(crate) fn plain(alpha: f64) -> Self {
         Elu { neg: alpha, scale: 1.0, input_scale: 1.0, lib: PhantomData }
     }
@@ -36,7 +39,7 @@ impl<M> Elu<M> {
     }
 }
 
-impl<M: MathLib> Smooth for Elu<M> {
+impl<M: MathLib, const UNIT: bool> Smooth for Elu<M, UNIT> {
     #[inline(always)]
     fn f(&self, x: f64) -> f64 {
         // Both branches are computed and one selected, so the loop vectorizes.
@@ -58,7 +61,10 @@ impl<M: MathLib> Smooth for Elu<M> {
     #[inline(always)]
     fn f32<A: Fma>(&self, x: f32) -> f32 {
         // x/α for CELU as an f32 pair: its rounding alone would cost up to |x/α|·2⁻²⁴ relative in e^(x/α).
-        let (z, z_lo) = elu_arg::<A>(self.input_scale, x);
+        let (z, z_lo) = if UNIT { elu_arg_unit(x) } else { elu_arg::<A>(self.input_scale, x) };
+        if UNIT {
+            return if x <= 0.0 { vmath32::expm1_neg::<A>(z, z_lo) } else { x };
+        }
         // α = 1 (ELU, CELU by default): a plain expm1 rounded once is enough (≤ 0.86 ULP on all floats; PyTorch
         // reaches 0.995 on the sample) and cheaper; any other factor (SELU's λα) would scale that expm1's error,
         // so it enters the final rounding.
@@ -74,10 +80,15 @@ impl<M: MathLib> Smooth for Elu<M> {
     #[inline(always)]
     fn df32<A: Fma>(&self, x: f32, g: f32) -> f32 {
         // The constant multiplies the mantissa part first, so a subnormal result rounds once.
-        let (z, z_lo) = elu_arg::<A>(self.input_scale, x);
-        let (m, s1, s2) = vmath32::exp_scaled_parts::<A>(z, z_lo, Split::new(self.neg * self.input_scale));
+        let (z, z_lo) = if UNIT { elu_arg_unit(x) } else { elu_arg::<A>(self.input_scale, x) };
+        let (m, s1, s2) = if UNIT {
+            let (hi, lo, s1, s2) = vmath32::exp_split::<A>(z, z_lo);
+            (hi + lo, s1, s2)
+        } else {
+            vmath32::exp_scaled_parts::<A>(z, z_lo, Split::new(self.neg * self.input_scale))
+        };
         let negative = ((m * s1) * s2) * g;
-        let positive = Split::new(self.scale).mul::<A>(g);
+        let positive = if UNIT { g } else { Split::new(self.scale).mul::<A>(g) };
         if x <= 0.0 {
             negative
         } else if x > 0.0 {
@@ -86,6 +97,12 @@ impl<M: MathLib> Smooth for Elu<M> {
             x
         }
     }
+}
+
+/// [`elu_arg`] for `input_scale` 1: `x` exactly, clamped at −110.
+#[inline(always)]
+fn elu_arg_unit(x: f32) -> (f32, f32) {
+    (if x < -110.0 { -110.0 } else { x }, 0.0)
 }
 
 /// `x·input_scale` as an `f32` pair, clamped at −110 (where e^z is 0 in `f32`; also keeps −∞ and overflow out of

@@ -368,7 +368,7 @@ impl Activation {
                 v.visit(exponential::Elu::<Fast, true>::plain(1.0))
             }
             Activation::Elu { alpha } => v.visit(exponential::Elu::<Fast>::plain(alpha)),
-            Activation::Celu { alpha } => v.visit(exponential::Elu::<Fast>::celu(alpha)),
+            Activation::Celu { alpha } => v.visit(exponential::Elu::<Fast, false, true>::celu(alpha)),
             Activation::Selu => v.visit(exponential::Elu::<Fast>::selu()),
             Activation::Gelu { approximate: GeluApproximate::None } => v.visit(gelu::GeluErf::<Fast>::default()),
             Activation::Gelu { approximate: GeluApproximate::Tanh } => v.visit(gelu::GeluTanh::<Fast>::default()),

@@ -17,17 +17,18 @@ pub(crate) const SELU_SCALE: f64 = 1.050_700_987_355_480_493_419_334_985_294_6;
 /// (α for ELU, 1 for CELU, α·scale for SELU), and NaN for NaN (PyTorch's vectorized path; its scalar tail loop
 /// gives `scale`).
 ///
-/// `UNIT` marks α = scale = input_scale = 1 (ELU and CELU with their default α): the `f32` kernels then skip the
-/// multiplications by the constants, which are exact by 1 but cost operations all the same.
+/// `UNIT` marks α = scale = input_scale = 1 (ELU and CELU with their default α), `SCALED` an input scale other
+/// than 1 (CELU with another α): the `f32` kernels skip the multiplications by constants that are 1, which are
+/// exact but cost operations all the same.
 #[derive(Clone, Copy)]
-pub(crate) struct Elu<M = Fast, const UNIT: bool = false> {
+pub(crate) struct Elu<M = Fast, const UNIT: bool = false, const SCALED: bool = false> {
     neg: f64,
     scale: f64,
     input_scale: f64,
     lib: PhantomData<M>,
 }
 
-impl<M, const UNIT: bool> Elu<M, UNIT> {
+impl<M, const UNIT: bool, const SCALED: bool> Elu<M, UNIT, SCALED> {
     pub(crate) fn plain(alpha: f64) -> Self {
         Elu { neg: alpha, scale: 1.0, input_scale: 1.0, lib: PhantomData }
     }
@@ -39,7 +40,7 @@ impl<M, const UNIT: bool> Elu<M, UNIT> {
     }
 }
 
-impl<M: MathLib, const UNIT: bool> Smooth for Elu<M, UNIT> {
+impl<M: MathLib, const UNIT: bool, const SCALED: bool> Smooth for Elu<M, UNIT, SCALED> {
     #[inline(always)]
     fn f(&self, x: f64) -> f64 {
         // Both branches are computed and one selected, so the loop vectorizes.
@@ -67,7 +68,7 @@ impl<M: MathLib, const UNIT: bool> Smooth for Elu<M, UNIT> {
             return if x <= 0.0 { vmath32::expm1_neg::<A>(z, z_lo) } else { x };
         }
         // x/α for CELU as an f32 pair: its rounding alone would cost up to |x/α|·2⁻²⁴ relative in e^(x/α).
-        let (z, z_lo) = elu_arg::<A>(self.input_scale, x);
+        let (z, z_lo) = if SCALED { elu_arg::<A>(self.input_scale, x) } else { elu_arg_unit(x) };
         // Any factor but 1 (α = 1 is `UNIT`; SELU's λα) would scale a rounded expm1's error, so it enters the final
         // rounding.
         let negative = vmath32::expm1_neg_scaled::<A>(z, z_lo, Split::new(self.neg));
@@ -78,7 +79,7 @@ impl<M: MathLib, const UNIT: bool> Smooth for Elu<M, UNIT> {
     #[inline(always)]
     fn df32<A: Fma>(&self, x: f32, g: f32) -> f32 {
         // The constant multiplies the mantissa part first, so a subnormal result rounds once.
-        let (z, z_lo) = if UNIT { elu_arg_unit(x) } else { elu_arg::<A>(self.input_scale, x) };
+        let (z, z_lo) = if SCALED { elu_arg::<A>(self.input_scale, x) } else { elu_arg_unit(x) };
         let (m, s1, s2) = if UNIT {
             let (hi, lo, s1, s2) = vmath32::exp_split::<A>(z, z_lo);
             (hi + lo, s1, s2)

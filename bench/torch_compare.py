@@ -6,7 +6,7 @@ there is no `out=`), so neither side pays for allocation. Inputs are uniform on 
 
 Run from the repository root:
     /tmp/torchenv/bin/python bench/torch_compare.py [--sizes 1024,65536,16777216] [--threads 1] [--backward]
-        [--from-output] [--markdown] [--rounds N] [specs…]
+        [--from-output] [--dtype float32|float64] [--markdown] [--rounds N] [specs…]
 
 PyTorch computes sigmoid's and tanh's gradients from the forward's output and log-sigmoid's from a buffer its
 forward saves (e^(−|x|)); `nonlin bench --backward` times nonlin's gradient from the input (more accurate, needs
@@ -108,6 +108,7 @@ def main():
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--backward", action="store_true")
     ap.add_argument("--from-output", action="store_true", help="with --backward: nonlin's gradient from the forward's output (sigmoid, tanh) or buffer (logsigmoid)")
+    ap.add_argument("--dtype", choices=["float32", "float64"], default="float32")
     ap.add_argument("--markdown", action="store_true", help="print a Markdown table")
     ap.add_argument("--rounds", type=int, default=1,
                     help="time both sides this many times per spec (alternating) and report the medians: this "
@@ -117,7 +118,9 @@ def main():
     torch.set_num_threads(args.threads)
     sizes = [int(s) for s in args.sizes.split(",")]
     specs = args.specs or list(FORWARD)
-    base = ["target/release/nonlin", "bench", "--sizes", args.sizes, "--threads", str(args.threads), "--json"]
+    dtype = getattr(torch, args.dtype)
+    base = ["target/release/nonlin", "bench", "--sizes", args.sizes, "--threads", str(args.threads), "--json",
+            "--dtype", "f64" if args.dtype == "float64" else "f32"]
     if args.backward:
         base.append("--backward")
     if args.from_output:
@@ -133,7 +136,7 @@ def main():
                                      capture_output=True, text=True).stdout.splitlines()[0])["simd"]
     print(f"CPU: {cpu_name()}; torch {torch.__version__} ({torch.backends.cpu.get_cpu_capability()}), "
           f"{torch.get_num_threads()} thread(s); nonlin simd {simd}; "
-          f"{'backward' if args.backward else 'forward'}{' from the saved output/buffer' if args.from_output else ''}, float32")
+          f"{'backward' if args.backward else 'forward'}{' from the saved output/buffer' if args.from_output else ''}, {args.dtype}")
     if args.markdown:
         print("| spec | size | PyTorch Gelem/s | nonlin Gelem/s | ratio |\n|---|---:|---:|---:|---:|")
     else:
@@ -143,10 +146,10 @@ def main():
         for _ in range(args.rounds):
             ours = nonlin(spec)
             for n in sizes:
-                x = (torch.rand(n) - 0.5) * 24
-                g = torch.randn(n)
-                y = torch.empty(n)
-                o = torch.empty(n)
+                x = (torch.rand(n, dtype=dtype) - 0.5) * 24
+                g = torch.randn(n, dtype=dtype)
+                y = torch.empty(n, dtype=dtype)
+                o = torch.empty(n, dtype=dtype)
                 FORWARD[spec](x, y)
                 if spec == "logsigmoid":
                     BUFFERS[id(x)] = A.log_sigmoid_forward(x)[1]

@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use crate::error::Error;
 use crate::float::Float;
 use crate::kernel::{Buffered, Kernel};
-use crate::math::{Baseline, Fma, Fused};
+use crate::math::{Baseline, Fma};
 use crate::spin::SpinPool;
 
 /// An instruction-set level the kernels are compiled for.
@@ -267,12 +267,12 @@ macro_rules! dispatched {
             #[cfg(target_arch = "x86_64")]
             #[target_feature(enable = "avx2,fma")]
             unsafe fn avx2<T: Float, K: $bound>($($arg: $ty),*) {
-                $body::<T, K, Fused>($($arg),*)
+                $body::<T, K, crate::math::Fused>($($arg),*)
             }
             #[cfg(target_arch = "x86_64")]
             #[target_feature(enable = "avx512f,avx512vl,avx512dq,avx512bw,avx2,fma")]
             unsafe fn avx512<T: Float, K: $bound>($($arg: $ty),*) {
-                $body::<T, K, Fused>($($arg),*)
+                $body::<T, K, crate::math::Fused>($($arg),*)
             }
             match level() {
                 // SAFETY: `level()` only returns a level whose features `Level::supported` detected on this CPU.

@@ -55,11 +55,26 @@ fn sigmoid_grad32<A: Fma>(x: f32) -> f32 {
 #[derive(Clone, Copy, Default)]
 pub(crate) struct LogSigmoid<M = Fast>(PhantomData<M>);
 
+impl<M: MathLib> LogSigmoid<M> {
+    /// `(ln σ(x), e^(−|x|))`: the value and the `exp` it is computed from (PyTorch's buffer), in `f64`.
+    #[inline(always)]
+    fn with_exp(x: f64) -> (f64, f64) {
+        let z = M::exp(-x.abs());
+        let neg = if x < 0.0 { x } else { 0.0 };
+        (neg - M::log1p(z), z)
+    }
+    /// The same in native `f32` ([`vmath32::log1pexp_and_exp`]).
+    #[inline(always)]
+    fn with_exp32<A: Fma>(x: f32) -> (f32, f32) {
+        let (l, z) = vmath32::log1pexp_and_exp::<A>(-x);
+        (0.0 - l, z)
+    }
+}
+
 impl<M: MathLib> Smooth for LogSigmoid<M> {
     #[inline(always)]
     fn f(&self, x: f64) -> f64 {
-        let neg = if x < 0.0 { x } else { 0.0 };
-        neg - M::log1p(M::exp(-x.abs()))
+        Self::with_exp(x).0
     }
     #[inline(always)]
     fn df(&self, x: f64) -> f64 {
@@ -69,7 +84,7 @@ impl<M: MathLib> Smooth for LogSigmoid<M> {
     /// within 1.5), `+0.0` for large `x` as PyTorch's.
     #[inline(always)]
     fn f32<A: Fma>(&self, x: f32) -> f32 {
-        0.0 - vmath32::log1pexp::<A>(-x)
+        Self::with_exp32::<A>(x).0
     }
     /// Native `f32` `σ(−x)` (PyTorch's float32 gradient is within about 2 ULP).
     #[inline(always)]
@@ -176,14 +191,11 @@ pub(crate) struct LogSigmoidBuffered;
 impl Buffered for LogSigmoidBuffered {
     #[inline(always)]
     fn forward64(&self, x: f64) -> (f64, f64) {
-        let z = Fast::exp(-x.abs());
-        let neg = if x < 0.0 { x } else { 0.0 };
-        (neg - Fast::log1p(z), z)
+        LogSigmoid::<Fast>::with_exp(x)
     }
     #[inline(always)]
     fn forward32<A: Fma>(&self, x: f32) -> (f32, f32) {
-        let (l, z) = vmath32::log1pexp_and_exp::<A>(-x);
-        (0.0 - l, z)
+        LogSigmoid::<Fast>::with_exp32::<A>(x)
     }
     #[inline(always)]
     fn backward<T: Float>(&self, x: T, z: T, g: T) -> T {

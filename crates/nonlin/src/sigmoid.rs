@@ -35,19 +35,16 @@ impl<M: MathLib> Smooth for Sigmoid<M> {
 /// `σ(x)` in native `f32` (about 1.5 ULP).
 #[inline(always)]
 fn sigmoid32<A: Fma>(x: f32) -> f32 {
-    let e = {
-        let (m, s1, s2) = vmath32::exp_parts_fast::<A>(-x.abs());
-        m * s1 * s2
-    };
-    let num = if x >= 0.0 { 1.0 } else { e };
-    num / (1.0 + e)
+    let (m, s1, s2) = vmath32::exp_parts_fast::<A>(-x.abs());
+    let num = if x >= 0.0 { 1.0 } else { m * s1 * s2 };
+    num / A::f32(m, s1 * s2, 1.0)
 }
 
 /// `σ(x)·σ(−x) = e/(1 + e)²` in native `f32`.
 #[inline(always)]
 fn sigmoid_grad32<A: Fma>(x: f32) -> f32 {
     let (m, s1, s2) = vmath32::exp_parts_fast::<A>(-x.abs());
-    let d = 1.0 + m * s1 * s2;
+    let d = A::f32(m, s1 * s2, 1.0);
     ((m / (d * d)) * s1) * s2
 }
 
@@ -138,7 +135,7 @@ impl<M: MathLib> Smooth for Silu<M> {
     #[inline(always)]
     fn f32<A: Fma>(&self, x: f32) -> f32 {
         let (m, s1, s2) = vmath32::exp_parts_fast::<A>(-x.abs());
-        let d = 1.0 + m * s1 * s2;
+        let d = A::f32(m, s1 * s2, 1.0);
         // Below −200 the result is −0.0; clamping keeps x·m finite (NaN passes). One division for both branches.
         let xn = if x < -200.0 { -200.0 } else { x };
         let q = if x >= 0.0 { x } else { xn * m } / d;
@@ -263,7 +260,7 @@ impl<M: MathLib> Smooth for Tanh<M> {
     #[inline(always)]
     fn df32<A: Fma>(&self, x: f32, g: f32) -> f32 {
         let (m, s1, s2) = vmath32::exp_parts_fast::<A>(-2.0 * x.abs());
-        let d = 1.0 + m * s1 * s2;
+        let d = A::f32(m, s1 * s2, 1.0);
         (((4.0 * m / (d * d)) * s1) * s2) * g
     }
 }

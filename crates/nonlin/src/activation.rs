@@ -327,9 +327,9 @@ impl Activation {
         self.validate()?;
         let smooth = |s: &dyn Fn(f64) -> (f64, f64)| Ok(s(x));
         use crate::kernel::Smooth;
-        use crate::math::Libm;
+        use crate::math::{Emulated, Libm};
         fn both<S: Smooth>(s: S, x: f64) -> (f64, f64) {
-            (s.f(x), s.df(x))
+            (s.f::<Emulated>(x), s.df::<Emulated>(x))
         }
         match *self {
             Activation::Elu { alpha } => smooth(&|x| both(exponential::Elu::<Libm>::plain(alpha), x)),

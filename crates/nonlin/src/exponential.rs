@@ -42,16 +42,16 @@ impl<M, const UNIT: bool, const SCALED: bool> Elu<M, UNIT, SCALED> {
 
 impl<M: MathLib, const UNIT: bool, const SCALED: bool> Smooth for Elu<M, UNIT, SCALED> {
     #[inline(always)]
-    fn f(&self, x: f64) -> f64 {
+    fn f<A: Fma>(&self, x: f64) -> f64 {
         // Both branches are computed and one selected, so the loop vectorizes.
-        let negative = self.neg * M::expm1(x * self.input_scale);
+        let negative = self.neg * M::expm1::<A>(x * self.input_scale);
         let positive = x * self.scale;
         if x <= 0.0 { negative } else { positive }
     }
     #[inline(always)]
-    fn df(&self, x: f64) -> f64 {
+    fn df<A: Fma>(&self, x: f64) -> f64 {
         if x <= 0.0 {
-            self.neg * self.input_scale * M::exp(x * self.input_scale)
+            self.neg * self.input_scale * M::exp::<A>(x * self.input_scale)
         } else if x > 0.0 {
             self.scale
         } else {
@@ -132,15 +132,15 @@ impl<M, const UNIT: bool> Softplus<M, UNIT> {
 
 impl<M: MathLib, const UNIT: bool> Smooth for Softplus<M, UNIT> {
     #[inline(always)]
-    fn f(&self, x: f64) -> f64 {
+    fn f<A: Fma>(&self, x: f64) -> f64 {
         let z = x * self.beta;
-        let y = log1pexp::<M>(z) / self.beta;
+        let y = log1pexp::<M, A>(z) / self.beta;
         if z > self.threshold { x } else { y }
     }
     #[inline(always)]
-    fn df(&self, x: f64) -> f64 {
+    fn df<A: Fma>(&self, x: f64) -> f64 {
         let z = x * self.beta;
-        let d = sigmoid::<M>(z);
+        let d = sigmoid::<M, A>(z);
         if z > self.threshold { 1.0 } else { d }
     }
     /// β = 1: native `f32` ([`vmath32::log1pexp`], about 1 ULP); otherwise lean `f64` (within 0.5 ULP).
@@ -185,8 +185,8 @@ impl<M: MathLib> Smooth for Mish<M> {
     /// With `e = eˣ` (in scaled parts `m·s1·s2`) and `n = e(e + 2)`: `tanh(softplus(x)) = n/(n + 2) = e·q`,
     /// `q = (e + 2)/(n + 2)`, so Mish is `((x·m·q)·s1)·s2` — accurate into the subnormal tail, one rounding.
     #[inline(always)]
-    fn f(&self, x: f64) -> f64 {
-        let (m, s1, s2) = M::exp_parts(x);
+    fn f<A: Fma>(&self, x: f64) -> f64 {
+        let (m, s1, s2) = M::exp_parts::<A>(x);
         let e = m * s1 * s2;
         let n = e * (e + 2.0);
         let q = (e + 2.0) / (n + 2.0);
@@ -201,8 +201,8 @@ impl<M: MathLib> Smooth for Mish<M> {
     }
     /// `tanh(sp) + x·σ(x)·sech²(sp) = e·(q + x·r·w)`, `r = 1/(1 + e)`, `w = 4(n + 1)/(n + 2)²`.
     #[inline(always)]
-    fn df(&self, x: f64) -> f64 {
-        let (m, s1, s2) = M::exp_parts(x);
+    fn df<A: Fma>(&self, x: f64) -> f64 {
+        let (m, s1, s2) = M::exp_parts::<A>(x);
         let e = m * s1 * s2;
         let n = e * (e + 2.0);
         let q = (e + 2.0) / (n + 2.0);

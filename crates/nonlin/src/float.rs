@@ -46,15 +46,15 @@ mod private {
         const MAX_OVER_6: Self = (f64::MAX / 6.0).next_down();
         #[inline(always)]
         fn smooth_forward<S: Smooth, A: Fma>(s: &S, x: Self) -> Self {
-            s.f(x)
+            s.f::<A>(x)
         }
         #[inline(always)]
         fn smooth_backward<S: Smooth, A: Fma>(s: &S, x: Self, g: Self) -> Self {
-            g * s.df(x)
+            g * s.df::<A>(x)
         }
         #[inline(always)]
         fn buffered_forward<B: Buffered, A: Fma>(b: &B, x: Self) -> (Self, Self) {
-            b.forward64(x)
+            b.forward64::<A>(x)
         }
         #[inline(always)]
         fn fma<A: Fma>(a: Self, b: Self, c: Self) -> Self {

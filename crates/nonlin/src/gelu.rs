@@ -28,25 +28,25 @@ const FRAC_1_SQRT_2_LO: f64 = -4.833_646_656_726_457e-17;
 /// of `z = −x/√2` alone would cost up to `z²` ULPs (~600 at x = −25). The rounding error `δ` is recovered with
 /// an FMA and the split constant, and added back to first order: `erfc(z + δ) ≈ erfc(z) − δ·(2/√π)·e^(−z²)`.
 #[inline(always)]
-fn normal_cdf<M: MathLib>(x: f64) -> f64 {
+fn normal_cdf<M: MathLib, A: Fma>(x: f64) -> f64 {
     let z = -x * FRAC_1_SQRT_2;
     let delta = (-x).mul_add(FRAC_1_SQRT_2, -z) + -x * FRAC_1_SQRT_2_LO;
-    let erfc = M::erfc(z);
-    let correction = delta * FRAC_2_SQRT_PI * M::exp(-z * z);
+    let erfc = M::erfc::<A>(z);
+    let correction = delta * FRAC_2_SQRT_PI * M::exp::<A>(-z * z);
     0.5 * if correction.is_finite() { erfc - correction } else { erfc }
 }
 
 impl<M: MathLib> Smooth for GeluErf<M> {
     #[inline(always)]
-    fn f(&self, x: f64) -> f64 {
-        if x == f64::NEG_INFINITY { -0.0 } else { x * normal_cdf::<M>(x) }
+    fn f<A: Fma>(&self, x: f64) -> f64 {
+        if x == f64::NEG_INFINITY { -0.0 } else { x * normal_cdf::<M, A>(x) }
     }
     #[inline(always)]
-    fn df(&self, x: f64) -> f64 {
+    fn df<A: Fma>(&self, x: f64) -> f64 {
         if x.is_infinite() {
             return if x > 0.0 { 1.0 } else { 0.0 };
         }
-        normal_cdf::<M>(x) + x * FRAC_1_SQRT_2PI * M::exp(-0.5 * x * x)
+        normal_cdf::<M, A>(x) + x * FRAC_1_SQRT_2PI * M::exp::<A>(-0.5 * x * x)
     }
     /// Native `f32`, with `a = |x|`, `w = a/(2 + a)` and `x·Φ(x) = −w·e^(−a²/2 + L(w))` for `x = −a ≤ 0`
     /// (`L = ln((1 + a/2)·erfc(a/√2)·e^(a²/2))`, a fitted polynomial, is in [−0.8, 0]: its absolute error is the
@@ -238,17 +238,17 @@ fn gelu_tanh_u(x: f64) -> f64 {
 
 impl<M: MathLib> Smooth for GeluTanh<M> {
     #[inline(always)]
-    fn f(&self, x: f64) -> f64 {
-        if x == f64::NEG_INFINITY { -0.0 } else { x * sigmoid::<M>(2.0 * gelu_tanh_u(x)) }
+    fn f<A: Fma>(&self, x: f64) -> f64 {
+        if x == f64::NEG_INFINITY { -0.0 } else { x * sigmoid::<M, A>(2.0 * gelu_tanh_u(x)) }
     }
     #[inline(always)]
-    fn df(&self, x: f64) -> f64 {
+    fn df<A: Fma>(&self, x: f64) -> f64 {
         if x.is_infinite() {
             return if x > 0.0 { 1.0 } else { 0.0 };
         }
         let u = gelu_tanh_u(x);
-        let s = sigmoid::<M>(2.0 * u);
-        let s_s = s * sigmoid::<M>(-2.0 * u);
+        let s = sigmoid::<M, A>(2.0 * u);
+        let s_s = s * sigmoid::<M, A>(-2.0 * u);
         // Once σσ underflows, `x·u′` may overflow: the product is 0, not NaN.
         let tail =
             if s_s == 0.0 { 0.0 } else { 2.0 * s_s * x * SQRT_2_OVER_PI * (1.0 + 3.0 * GELU_TANH_KAPPA * x * x) };

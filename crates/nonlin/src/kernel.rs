@@ -20,19 +20,20 @@ pub(crate) trait Kernel<T: Float>: Copy + Send + Sync {
 
 /// Smooth activations: an accurate `f64` formula (`f`, `df`), which the `f64` kernels use and the `f32` ones round
 /// once — unless the activation has a native `f32` kernel (`f32`, `df32`: `f32` lanes are twice as wide), which
-/// must stay within the accuracy targets that `nonlin accuracy --exhaustive` checks.
+/// must stay within the accuracy targets that `nonlin accuracy --exhaustive` checks. `A` says how the dispatch level
+/// forms multiply-adds, in `f64` as in `f32`.
 pub(crate) trait Smooth: Copy + Send + Sync {
-    fn f(&self, x: f64) -> f64;
-    fn df(&self, x: f64) -> f64;
+    fn f<A: Fma>(&self, x: f64) -> f64;
+    fn df<A: Fma>(&self, x: f64) -> f64;
     /// `f(x)` for `f32`.
     #[inline(always)]
     fn f32<A: Fma>(&self, x: f32) -> f32 {
-        self.f(x as f64) as f32
+        self.f::<A>(x as f64) as f32
     }
     /// `g·f′(x)` for `f32`.
     #[inline(always)]
     fn df32<A: Fma>(&self, x: f32, g: f32) -> f32 {
-        (g as f64 * self.df(x as f64)) as f32
+        (g as f64 * self.df::<A>(x as f64)) as f32
     }
 }
 
@@ -52,7 +53,7 @@ impl<T: Float, S: Smooth> Kernel<T> for S {
 /// `log_sigmoid_forward` does for `log_sigmoid_backward`. Split by type as [`Smooth`] is.
 pub(crate) trait Buffered: Copy + Send + Sync {
     /// `(f(x), buffer)` in `f64`.
-    fn forward64(&self, x: f64) -> (f64, f64);
+    fn forward64<A: Fma>(&self, x: f64) -> (f64, f64);
     /// `(f(x), buffer)` in `f32`.
     fn forward32<A: Fma>(&self, x: f32) -> (f32, f32);
     /// `∂L/∂x` from `x`, its buffer and `∂L/∂f(x) = g`.

@@ -4,16 +4,17 @@
 
 use crate::vmath;
 
-/// `exp`, `expm1`, `log1p`, `tanh` and `erfc` in `f64`.
+/// `exp`, `expm1`, `log1p`, `tanh` and `erfc` in `f64`. `A` is how the dispatch level forms multiply-adds (fused
+/// where it has FMA); [`Libm`], the accuracy reference, has no use for it.
 pub(crate) trait MathLib: Copy + Send + Sync + 'static {
-    fn exp(x: f64) -> f64;
+    fn exp<A: Fma>(x: f64) -> f64;
     /// `eˣ = m·s1·s2` with `s1`, `s2` powers of two: multiplying by `m` first and the powers last keeps a
     /// subnormal result to one rounding.
-    fn exp_parts(x: f64) -> (f64, f64, f64);
-    fn expm1(x: f64) -> f64;
-    fn log1p(x: f64) -> f64;
-    fn tanh(x: f64) -> f64;
-    fn erfc(x: f64) -> f64;
+    fn exp_parts<A: Fma>(x: f64) -> (f64, f64, f64);
+    fn expm1<A: Fma>(x: f64) -> f64;
+    fn log1p<A: Fma>(x: f64) -> f64;
+    fn tanh<A: Fma>(x: f64) -> f64;
+    fn erfc<A: Fma>(x: f64) -> f64;
 }
 
 /// The vectorizable implementations used by the kernels.
@@ -22,28 +23,28 @@ pub(crate) struct Fast;
 
 impl MathLib for Fast {
     #[inline(always)]
-    fn exp(x: f64) -> f64 {
-        vmath::exp(x)
+    fn exp<A: Fma>(x: f64) -> f64 {
+        vmath::exp::<A>(x)
     }
     #[inline(always)]
-    fn exp_parts(x: f64) -> (f64, f64, f64) {
-        vmath::exp_parts(x)
+    fn exp_parts<A: Fma>(x: f64) -> (f64, f64, f64) {
+        vmath::exp_parts::<A>(x)
     }
     #[inline(always)]
-    fn expm1(x: f64) -> f64 {
-        vmath::expm1(x)
+    fn expm1<A: Fma>(x: f64) -> f64 {
+        vmath::expm1::<A>(x)
     }
     #[inline(always)]
-    fn log1p(x: f64) -> f64 {
-        vmath::log1p(x)
+    fn log1p<A: Fma>(x: f64) -> f64 {
+        vmath::log1p::<A>(x)
     }
     #[inline(always)]
-    fn tanh(x: f64) -> f64 {
-        vmath::tanh(x)
+    fn tanh<A: Fma>(x: f64) -> f64 {
+        vmath::tanh::<A>(x)
     }
     #[inline(always)]
-    fn erfc(x: f64) -> f64 {
-        vmath::erfc(x)
+    fn erfc<A: Fma>(x: f64) -> f64 {
+        vmath::erfc::<A>(x)
     }
 }
 
@@ -52,46 +53,46 @@ impl MathLib for Fast {
 pub(crate) struct Libm;
 
 impl MathLib for Libm {
-    fn exp(x: f64) -> f64 {
+    fn exp<A: Fma>(x: f64) -> f64 {
         x.exp()
     }
-    fn exp_parts(x: f64) -> (f64, f64, f64) {
+    fn exp_parts<A: Fma>(x: f64) -> (f64, f64, f64) {
         // e^(x + 64) is normal down to x = −772; e^(−64) scales it back with one final rounding.
         if x < 0.0 { ((x + 64.0).exp(), 1.0, (-64.0f64).exp()) } else { (x.exp(), 1.0, 1.0) }
     }
-    fn expm1(x: f64) -> f64 {
+    fn expm1<A: Fma>(x: f64) -> f64 {
         x.exp_m1()
     }
-    fn log1p(x: f64) -> f64 {
+    fn log1p<A: Fma>(x: f64) -> f64 {
         x.ln_1p()
     }
-    fn tanh(x: f64) -> f64 {
+    fn tanh<A: Fma>(x: f64) -> f64 {
         x.tanh()
     }
-    fn erfc(x: f64) -> f64 {
+    fn erfc<A: Fma>(x: f64) -> f64 {
         libm::erfc(x)
     }
 }
 
 /// `σ(x) = 1/(1 + e^(−x))`, evaluated so that it keeps full relative accuracy in both tails.
 #[inline(always)]
-pub(crate) fn sigmoid<M: MathLib>(x: f64) -> f64 {
-    let e = M::exp(-x.abs());
+pub(crate) fn sigmoid<M: MathLib, A: Fma>(x: f64) -> f64 {
+    let e = M::exp::<A>(-x.abs());
     let s = 1.0 / (1.0 + e);
     if x >= 0.0 { s } else { e * s }
 }
 
 /// `ln(1 + eˣ)` without overflow for large `x` or loss of accuracy for very negative `x`.
 #[inline(always)]
-pub(crate) fn log1pexp<M: MathLib>(x: f64) -> f64 {
+pub(crate) fn log1pexp<M: MathLib, A: Fma>(x: f64) -> f64 {
     let pos = if x > 0.0 { x } else { 0.0 };
-    pos + M::log1p(M::exp(-x.abs()))
+    pos + M::log1p::<A>(M::exp::<A>(-x.abs()))
 }
 
 /// `1 − tanh²(x) = 4e^(−2|x|)/(1 + e^(−2|x|))²`, accurate where `1 − y²` would cancel.
 #[inline(always)]
-pub(crate) fn sech2<M: MathLib>(x: f64) -> f64 {
-    let e = M::exp(-2.0 * x.abs());
+pub(crate) fn sech2<M: MathLib, A: Fma>(x: f64) -> f64 {
+    let e = M::exp::<A>(-2.0 * x.abs());
     4.0 * e / ((1.0 + e) * (1.0 + e))
 }
 

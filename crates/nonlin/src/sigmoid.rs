@@ -13,12 +13,12 @@ pub(crate) struct Sigmoid<M = Fast>(PhantomData<M>);
 
 impl<M: MathLib> Smooth for Sigmoid<M> {
     #[inline(always)]
-    fn f(&self, x: f64) -> f64 {
-        sigmoid::<M>(x)
+    fn f<A: Fma>(&self, x: f64) -> f64 {
+        sigmoid::<M, A>(x)
     }
     #[inline(always)]
-    fn df(&self, x: f64) -> f64 {
-        sigmoid::<M>(x) * sigmoid::<M>(-x)
+    fn df<A: Fma>(&self, x: f64) -> f64 {
+        sigmoid::<M, A>(x) * sigmoid::<M, A>(-x)
     }
     /// Native `f32`: `num/(1 + e)`, `e = e^(−|x|)` rounded once even when subnormal, `num` 1 or `e`.
     #[inline(always)]
@@ -55,10 +55,10 @@ pub(crate) struct LogSigmoid<M = Fast>(PhantomData<M>);
 impl<M: MathLib> LogSigmoid<M> {
     /// `(ln σ(x), e^(−|x|))`: the value and the `exp` it is computed from (PyTorch's buffer), in `f64`.
     #[inline(always)]
-    fn with_exp(x: f64) -> (f64, f64) {
-        let z = M::exp(-x.abs());
+    fn with_exp<A: Fma>(x: f64) -> (f64, f64) {
+        let z = M::exp::<A>(-x.abs());
         let neg = if x < 0.0 { x } else { 0.0 };
-        (neg - M::log1p(z), z)
+        (neg - M::log1p::<A>(z), z)
     }
     /// The same in native `f32` ([`vmath32::log1pexp_and_exp`]).
     #[inline(always)]
@@ -70,12 +70,12 @@ impl<M: MathLib> LogSigmoid<M> {
 
 impl<M: MathLib> Smooth for LogSigmoid<M> {
     #[inline(always)]
-    fn f(&self, x: f64) -> f64 {
-        Self::with_exp(x).0
+    fn f<A: Fma>(&self, x: f64) -> f64 {
+        Self::with_exp::<A>(x).0
     }
     #[inline(always)]
-    fn df(&self, x: f64) -> f64 {
-        sigmoid::<M>(-x)
+    fn df<A: Fma>(&self, x: f64) -> f64 {
+        sigmoid::<M, A>(-x)
     }
     /// Native `f32`: `0 − ln(1 + e^(−x))` ([`vmath32::log1pexp`], about 1 ULP; PyTorch's float32 log-sigmoid is
     /// within 1.5), `+0.0` for large `x` as PyTorch's.
@@ -99,8 +99,8 @@ impl<M: MathLib> Smooth for Silu<M> {
     /// `x ≥ 0`: `x/(1 + e^(−x))`; `x < 0`: `x·eˣ/(1 + eˣ)` with `eˣ` in scaled parts, so results deep in the
     /// subnormal range round once. Every branch is computed and one selected (the loop vectorizes).
     #[inline(always)]
-    fn f(&self, x: f64) -> f64 {
-        let (m, s1, s2) = M::exp_parts(-x.abs());
+    fn f<A: Fma>(&self, x: f64) -> f64 {
+        let (m, s1, s2) = M::exp_parts::<A>(-x.abs());
         let d = 1.0 + m * s1 * s2;
         let pos = x / d;
         let neg = ((x * m / d) * s1) * s2;
@@ -115,8 +115,8 @@ impl<M: MathLib> Smooth for Silu<M> {
     /// `σ(x)·(1 + x·σ(−x))`, with `σ` from `e = e^(−|x|)`, `s = 1/(1 + e)`; for `x < 0` it is
     /// `e·s·(1 + x·s)`, again with `e` in parts.
     #[inline(always)]
-    fn df(&self, x: f64) -> f64 {
-        let (m, s1, s2) = M::exp_parts(-x.abs());
+    fn df<A: Fma>(&self, x: f64) -> f64 {
+        let (m, s1, s2) = M::exp_parts::<A>(-x.abs());
         let e = m * s1 * s2;
         let s = 1.0 / (1.0 + e);
         let pos = s * (1.0 + x * e * s);
@@ -192,8 +192,8 @@ pub(crate) struct LogSigmoidBuffered;
 
 impl Buffered for LogSigmoidBuffered {
     #[inline(always)]
-    fn forward64(&self, x: f64) -> (f64, f64) {
-        LogSigmoid::<Fast>::with_exp(x)
+    fn forward64<A: Fma>(&self, x: f64) -> (f64, f64) {
+        LogSigmoid::<Fast>::with_exp::<A>(x)
     }
     #[inline(always)]
     fn forward32<A: Fma>(&self, x: f32) -> (f32, f32) {
@@ -244,12 +244,12 @@ pub(crate) struct Tanh<M = Fast>(PhantomData<M>);
 
 impl<M: MathLib> Smooth for Tanh<M> {
     #[inline(always)]
-    fn f(&self, x: f64) -> f64 {
-        M::tanh(x)
+    fn f<A: Fma>(&self, x: f64) -> f64 {
+        M::tanh::<A>(x)
     }
     #[inline(always)]
-    fn df(&self, x: f64) -> f64 {
-        sech2::<M>(x)
+    fn df<A: Fma>(&self, x: f64) -> f64 {
+        sech2::<M, A>(x)
     }
     /// Lean `f64` (PyTorch's float32 tanh is within about 0.51 ULP).
     #[inline(always)]
@@ -295,17 +295,17 @@ pub(crate) struct Tanhshrink<M = Fast>(PhantomData<M>);
 
 impl<M: MathLib> Smooth for Tanhshrink<M> {
     #[inline(always)]
-    fn f(&self, x: f64) -> f64 {
+    fn f<A: Fma>(&self, x: f64) -> f64 {
         let x2 = x * x;
         let poly = TANHSHRINK_TAYLOR.iter().rev().fold(0.0, |acc, &c| acc * x2 + c);
         // `+ 0.0` turns the −0.0 of a zero input into +0.0, as `x − tanh x` does.
         let series = x * x2 * poly + 0.0;
-        let direct = x - M::tanh(x);
+        let direct = x - M::tanh::<A>(x);
         if x.abs() < TANHSHRINK_SERIES { series } else { direct }
     }
     #[inline(always)]
-    fn df(&self, x: f64) -> f64 {
-        let t = M::tanh(x);
+    fn df<A: Fma>(&self, x: f64) -> f64 {
+        let t = M::tanh::<A>(x);
         t * t
     }
     /// Native `f32`. |x| < 1: `x³·(1/3 + u·T(u))`, `u = x²` split exactly and 1/3 as a pair (fitted `T`).
@@ -346,7 +346,7 @@ pub(crate) struct Softsign<M = Fast>(PhantomData<M>);
 
 impl<M: MathLib> Smooth for Softsign<M> {
     #[inline(always)]
-    fn f(&self, x: f64) -> f64 {
+    fn f<A: Fma>(&self, x: f64) -> f64 {
         let y = x / (1.0 + x.abs());
         if x == f64::INFINITY {
             1.0
@@ -357,7 +357,7 @@ impl<M: MathLib> Smooth for Softsign<M> {
         }
     }
     #[inline(always)]
-    fn df(&self, x: f64) -> f64 {
+    fn df<A: Fma>(&self, x: f64) -> f64 {
         let r = 1.0 / (1.0 + x.abs());
         r * r
     }

@@ -2,9 +2,12 @@
 //!
 //! Cody–Waite argument reduction with a split ln 2, Taylor polynomials on the reduced interval in Horner form, the
 //! power of two built from the exponent bits (two factors, so subnormal results round once), and special values
-//! handled by selects, never branches. No libm calls, no fused multiply-adds (so every dispatch level computes the
-//! same bits). Accuracy: a few units in the last place of `f64` — far below `f32`'s, whose kernels evaluate these in
-//! `f64` and round once.
+//! handled by selects, never branches. No libm calls. Multiply-adds go through `A` ([`Fma`]): fused on the levels
+//! that have FMA, two roundings on the baseline, so the levels' `f64` results may differ in the last bits.
+//! Accuracy: a few units in the last place of `f64` — far below `f32`'s, whose kernels evaluate these in `f64` and
+//! round once.
+
+use crate::math::Fma;
 
 /// 1.5·2⁵²: adding and subtracting it rounds an `f64` of magnitude < 2⁵¹ to the nearest integer.
 pub(crate) const SHIFT: f64 = 6_755_399_441_055_744.0;
@@ -21,9 +24,10 @@ pub(crate) fn pow2(n: f64) -> f64 {
 
 /// Reduces `x` to `r` in [−ln2/2, ln2/2] with `x = n·ln2 + r`; returns `(n, r)`. `x` must be in [−746, 710].
 #[inline(always)]
-fn reduce(x: f64) -> (f64, f64) {
-    let n = (x * std::f64::consts::LOG2_E + SHIFT) - SHIFT;
-    let r = (x - n * LN2_HI) - n * LN2_LO;
+fn reduce<A: Fma>(x: f64) -> (f64, f64) {
+    let n = A::f64(x, std::f64::consts::LOG2_E, SHIFT) - SHIFT;
+    // n·LN2_HI is exact, so the first step rounds once, fused or not.
+    let r = A::f64(-n, LN2_LO, A::f64(-n, LN2_HI, x));
     (n, r)
 }
 
@@ -50,46 +54,46 @@ pub(crate) const INV_FACTORIALS: [f64; 12] = [
 ];
 
 /// `eʳ − 1` for |r| ≤ 0.35 (Taylor to r¹³; truncation < 2⁻⁵⁵ relative), by Estrin's scheme: a dependency chain of
-/// four levels instead of Horner's twelve multiply-adds (no FMA here: the baseline level has none), which made the
-/// `f64` kernels latency-bound (sigmoid at 65,536 elements 0.22 → 0.28 Gelem/s).
+/// four levels instead of Horner's twelve multiply-adds, which made the `f64` kernels latency-bound (sigmoid at
+/// 65,536 elements 0.22 → 0.28 Gelem/s; fused on the FMA levels, 0.29 → 0.36).
 #[inline(always)]
-fn expm1_reduced(r: f64) -> f64 {
+fn expm1_reduced<A: Fma>(r: f64) -> f64 {
     let c = &INV_FACTORIALS;
     let r2 = r * r;
     let r4 = r2 * r2;
-    let pair = |i: usize| c[i] + c[i + 1] * r;
-    let q0 = pair(0) + pair(2) * r2;
-    let q1 = pair(4) + pair(6) * r2;
-    let q2 = pair(8) + pair(10) * r2;
-    let p = q0 + (q1 + q2 * r4) * r4;
-    r + r2 * p
+    let pair = |i: usize| A::f64(c[i + 1], r, c[i]);
+    let q0 = A::f64(pair(2), r2, pair(0));
+    let q1 = A::f64(pair(6), r2, pair(4));
+    let q2 = A::f64(pair(10), r2, pair(8));
+    let p = A::f64(A::f64(q2, r4, q1), r4, q0);
+    A::f64(r2, p, r)
 }
 
 /// `eˣ` as `(m, s1, s2)` with `eˣ = m·s1·s2`, `m` in [0.7, 1.5] and `s1`, `s2` powers of two: callers that multiply
 /// by something first keep subnormal results to one rounding.
 #[inline(always)]
-pub(crate) fn exp_parts(x: f64) -> (f64, f64, f64) {
-    let (n, r) = reduce(clamp_exp_arg(x));
+pub(crate) fn exp_parts<A: Fma>(x: f64) -> (f64, f64, f64) {
+    let (n, r) = reduce::<A>(clamp_exp_arg(x));
     let n1 = (n * 0.5 + SHIFT) - SHIFT;
     // Below −746 the value is 0 however large the factor a caller multiplies by first.
-    let m = if x < -746.0 { 0.0 } else { 1.0 + expm1_reduced(r) };
+    let m = if x < -746.0 { 0.0 } else { 1.0 + expm1_reduced::<A>(r) };
     (m, pow2(n1), pow2(n - n1))
 }
 
 /// `eˣ`.
 #[inline(always)]
-pub(crate) fn exp(x: f64) -> f64 {
-    let (m, s1, s2) = exp_parts(x);
+pub(crate) fn exp<A: Fma>(x: f64) -> f64 {
+    let (m, s1, s2) = exp_parts::<A>(x);
     m * s1 * s2
 }
 
 /// `eˣ − 1`, accurate for small |x|: `2ⁿ·(eʳ − 1) + (2ⁿ − 1)`.
 #[inline(always)]
-pub(crate) fn expm1(x: f64) -> f64 {
-    let (n, r) = reduce(clamp_exp_arg(x));
+pub(crate) fn expm1<A: Fma>(x: f64) -> f64 {
+    let (n, r) = reduce::<A>(clamp_exp_arg(x));
     let n1 = (n * 0.5 + SHIFT) - SHIFT;
     let two_n = pow2(n1) * pow2(n - n1);
-    let y = two_n * expm1_reduced(r) + (two_n - 1.0);
+    let y = A::f64(two_n, expm1_reduced::<A>(r), two_n - 1.0);
     // expm1(−0.0) is −0.0; the formula gives +0.0.
     if x == 0.0 { x } else { y }
 }
@@ -97,7 +101,7 @@ pub(crate) fn expm1(x: f64) -> f64 {
 /// `ln(1 + x)`, accurate for small |x|: `u = 1 + x` written as `2ᵏ·m` with m in [√½, √2), `ln m` from the series
 /// of `2·atanh(s)`, `s = (m − 1)/(m + 1)`, plus the rounding error of `u` to first order.
 #[inline(always)]
-pub(crate) fn log1p(x: f64) -> f64 {
+pub(crate) fn log1p<A: Fma>(x: f64) -> f64 {
     let u = 1.0 + x;
     // First-order correction for the rounding of 1 + x (zero when u is exact).
     let c = (x - (u - 1.0)) / u;
@@ -112,10 +116,10 @@ pub(crate) fn log1p(x: f64) -> f64 {
     let z = s * s;
     let mut p = 1.0 / 21.0;
     for d in [19.0, 17.0, 15.0, 13.0, 11.0, 9.0, 7.0, 5.0, 3.0] {
-        p = p * z + 1.0 / d;
+        p = A::f64(p, z, 1.0 / d);
     }
-    let log_m = 2.0 * s + 2.0 * s * z * p;
-    let y = k * LN2_HI + (log_m + (k * LN2_LO + c));
+    let log_m = A::f64(2.0 * s, z * p, 2.0 * s);
+    let y = A::f64(k, LN2_HI, log_m + A::f64(k, LN2_LO, c));
     if x == 0.0 {
         x // keeps −0.0
     } else if x == -1.0 {
@@ -131,8 +135,8 @@ pub(crate) fn log1p(x: f64) -> f64 {
 
 /// `tanh x = −expm1(−2|x|)/(2 + expm1(−2|x|))` with the sign of x.
 #[inline(always)]
-pub(crate) fn tanh(x: f64) -> f64 {
-    let em = expm1(-2.0 * x.abs());
+pub(crate) fn tanh<A: Fma>(x: f64) -> f64 {
+    let em = expm1::<A>(-2.0 * x.abs());
     let t = -em / (2.0 + em);
     if x < 0.0 {
         -t
@@ -220,7 +224,9 @@ mod erfc_coef {
     ];
 }
 
-/// Horner evaluation of `c[0] + z·(c[1] + z·(…))`.
+/// Horner evaluation of `c[0] + z·(c[1] + z·(…))`, not fused even where the level has FMA: with erfc's eight
+/// polynomials fused, LLVM's cost model judged the `f64` GELU forward loop not worth vectorizing again (0.063 →
+/// 0.021 Gelem/s at 65,536).
 #[inline(always)]
 fn horner<const N: usize>(c: &[f64; N], z: f64) -> f64 {
     let mut p = c[N - 1];
@@ -235,7 +241,7 @@ fn horner<const N: usize>(c: &[f64; N], z: f64) -> f64 {
 /// `exp(−x²)` is split as `exp(−z² − 0.5625)·exp((z − x)(z + x) + R/S)` with `z` = x truncated to 32 bits, so the
 /// relative accuracy holds deep into the tail.
 #[inline(always)]
-pub(crate) fn erfc(x: f64) -> f64 {
+pub(crate) fn erfc<A: Fma>(x: f64) -> f64 {
     use erfc_coef::*;
     let ax = x.abs();
     // Each range's rational function is formed as (numerator, denominator) and the lane's own pair is divided once
@@ -243,16 +249,16 @@ pub(crate) fn erfc(x: f64) -> f64 {
     // element LLVM's cost model judged the f64 GELU loop not worth vectorizing, and it ran scalar.
     // |x| < 0.84375
     let z = x * x;
-    let small_pq = (horner(&PP, z), 1.0 + z * horner(&QQ, z));
+    let small_pq = (horner(&PP, z), A::f64(z, horner(&QQ, z), 1.0));
     // 0.84375 ≤ |x| < 1.25
     let s = ax - 1.0;
-    let mid_pq = (horner(&PA, s), 1.0 + s * horner(&QA, s));
+    let mid_pq = (horner(&PA, s), A::f64(s, horner(&QA, s), 1.0));
     // 1.25 ≤ |x| < 28
     let inv = 1.0 / ax;
     let sc = inv * inv;
     let near = ax < f64::from_bits(0x4006_db6d_0000_0000); // 1/0.35, as fdlibm's high-word test
-    let near_pq = (horner(&RA, sc), 1.0 + sc * horner(&SA, sc));
-    let far_pq = (horner(&RB, sc), 1.0 + sc * horner(&SB, sc));
+    let near_pq = (horner(&RA, sc), A::f64(sc, horner(&SA, sc), 1.0));
+    let far_pq = (horner(&RB, sc), A::f64(sc, horner(&SB, sc), 1.0));
     let (p, q) = if ax < 0.84375 {
         small_pq
     } else if ax < 1.25 {
@@ -267,7 +273,7 @@ pub(crate) fn erfc(x: f64) -> f64 {
     let small = if x < 0.25 { 1.0 - (x + x * ratio) } else { 0.5 - (x - 0.5 + x * ratio) };
     let mid = if x < 0.0 { 1.0 + ERX + ratio } else { 1.0 - ERX - ratio };
     let zt = f64::from_bits(ax.to_bits() & 0xffff_ffff_0000_0000);
-    let tail = exp(-zt * zt - 0.5625) * exp((zt - ax) * (zt + ax) + ratio) * inv;
+    let tail = exp::<A>(-zt * zt - 0.5625) * exp::<A>(A::f64(zt - ax, zt + ax, ratio)) * inv;
     let big = if x < 0.0 { 2.0 - tail } else { tail };
     let far = if x < 0.0 { 2.0 } else { 0.0 };
     let result = if ax < 0.84375 {
@@ -285,10 +291,17 @@ pub(crate) fn erfc(x: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::math::{Emulated, Fused};
 
-    /// Against the platform's libm (correctly rounded or nearly) on a dense sweep and the special values.
+    /// Against the platform's libm (correctly rounded or nearly) on a dense sweep and the special values, with the
+    /// multiply-adds rounded twice (the baseline level) and fused.
     #[test]
     fn agree_with_libm() {
+        check::<Emulated>();
+        check::<Fused>();
+    }
+
+    fn check<A: Fma>() {
         let ulps = |a: f64, b: f64| {
             if a == b || (a.is_nan() && b.is_nan()) {
                 0.0
@@ -299,35 +312,38 @@ mod tests {
         let mut worst = [0.0f64; 3];
         let mut x = -760.0;
         while x < 720.0 {
-            worst[0] = worst[0].max(ulps(exp(x), x.exp()));
-            worst[1] = worst[1].max(ulps(expm1(x), x.exp_m1()));
+            worst[0] = worst[0].max(ulps(exp::<A>(x), x.exp()));
+            worst[1] = worst[1].max(ulps(expm1::<A>(x), x.exp_m1()));
             x += 0.013_7;
         }
         let mut x = -0.999_999;
         while x < 1e6 {
-            worst[2] = worst[2].max(ulps(log1p(x), x.ln_1p()));
+            worst[2] = worst[2].max(ulps(log1p::<A>(x), x.ln_1p()));
             x = if x < 1.0 { x + 0.000_731 } else { x * 1.013 };
         }
         assert!(worst.iter().all(|&w| w <= 4.0), "exp, expm1, log1p worst ULPs: {worst:?}");
         for v in [0.0, -0.0, 1e-300, -1e-300, 1e-17, f64::INFINITY, f64::NEG_INFINITY] {
-            assert_eq!(expm1(v).to_bits(), v.exp_m1().to_bits(), "expm1({v})");
-            assert_eq!(exp(v), v.exp(), "exp({v})");
+            assert_eq!(expm1::<A>(v).to_bits(), v.exp_m1().to_bits(), "expm1({v})");
+            assert_eq!(exp::<A>(v), v.exp(), "exp({v})");
         }
-        assert!(exp(f64::NAN).is_nan() && expm1(f64::NAN).is_nan() && log1p(f64::NAN).is_nan());
-        assert_eq!(log1p(-1.0), f64::NEG_INFINITY);
-        assert!(log1p(-2.0).is_nan());
-        assert_eq!(log1p(f64::INFINITY), f64::INFINITY);
-        assert_eq!(log1p(-0.0).to_bits(), (-0.0f64).to_bits());
-        assert_eq!(exp(-745.2), (-745.2f64).exp(), "subnormal result");
+        assert!(exp::<A>(f64::NAN).is_nan() && expm1::<A>(f64::NAN).is_nan() && log1p::<A>(f64::NAN).is_nan());
+        assert_eq!(log1p::<A>(-1.0), f64::NEG_INFINITY);
+        assert!(log1p::<A>(-2.0).is_nan());
+        assert_eq!(log1p::<A>(f64::INFINITY), f64::INFINITY);
+        assert_eq!(log1p::<A>(-0.0).to_bits(), (-0.0f64).to_bits());
+        assert_eq!(exp::<A>(-745.2), (-745.2f64).exp(), "subnormal result");
         // erfc, relative to libm's, across all four intervals and deep into the tail.
         let mut worst_erfc = 0.0f64;
         let mut x = -7.0;
         while x < 27.5 {
-            worst_erfc = worst_erfc.max(ulps(erfc(x), libm::erfc(x)));
+            worst_erfc = worst_erfc.max(ulps(erfc::<A>(x), libm::erfc(x)));
             x += 0.000_97;
         }
         assert!(worst_erfc <= 8.0, "erfc worst {worst_erfc} ULPs");
-        assert_eq!((erfc(f64::INFINITY), erfc(f64::NEG_INFINITY), erfc(40.0), erfc(-40.0)), (0.0, 2.0, 0.0, 2.0));
-        assert!(erfc(f64::NAN).is_nan());
+        assert_eq!(
+            (erfc::<A>(f64::INFINITY), erfc::<A>(f64::NEG_INFINITY), erfc::<A>(40.0), erfc::<A>(-40.0)),
+            (0.0, 2.0, 0.0, 2.0)
+        );
+        assert!(erfc::<A>(f64::NAN).is_nan());
     }
 }

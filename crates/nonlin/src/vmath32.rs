@@ -328,7 +328,7 @@ pub(crate) fn expm1_neg<A: Fma>(x: f32, x_lo: f32) -> f32 {
 
 /// `k·(e^(x + x_lo) − 1)` for `x ≤ 0` (and NaN), −0.0 kept, with a single final rounding: with
 /// `x = n·ln2 + r + r_lo`, `t = 2ⁿ` and `eʳ⁺ʳˡᵒ − 1 = r + c` (`c = r²·P(r) + r_lo·(1 + r)`, small), the value is
-/// `k·([(t − 1) + t·r] + t·c)`; the bracket is summed exactly (two-sum into `s + e`) and `k` enters as an `f32`
+/// `k·([(t − 1) + t·r] + t·c)`; the bracket is summed exactly (Fast2Sum into `s + e`) and `k` enters as an `f32`
 /// pair, so only the last FMA rounds. About 0.55 ULP of `e^x − 1` before the scaling; SELU's λα no longer
 /// amplifies the error of a separately rounded `expm1`.
 #[inline(always)]
@@ -342,9 +342,9 @@ pub(crate) fn expm1_neg_scaled<A: Fma>(x: f32, x_lo: f32, k: Split) -> f32 {
     let c0 = (r * r) * expm1_poly::<A>(r);
     let c = A::f32(r_lo, (1.0 + r) + c0, c0);
     let (a, b) = (t - 1.0, t * r);
+    // Fast2Sum: |a| ≥ |b| wherever a ≠ 0 (a = t − 1 ≤ −1/2 for n ≤ −1, |b| ≤ 0.35·t), and a = 0 (n = 0) is exact.
     let s = a + b;
-    let bb = s - a;
-    let e = (a - (s - bb)) + (b - bb);
+    let e = b - (s - a);
     let small = A::f32(k.hi, e, A::f32(k.lo, s, (k.hi * t) * c));
     let y = A::f32(k.hi, s, small);
     if x == 0.0 { k.hi * x } else { y }

@@ -139,8 +139,7 @@ impl<M: MathLib> Smooth for Silu<M> {
         // Below −200 the result is −0.0; clamping keeps x·m finite (NaN passes). One division for both branches.
         let xn = if x < -200.0 { -200.0 } else { x };
         let q = if x >= 0.0 { x } else { xn * m } / d;
-        // The sign bit, not `x >= 0` again (the same for −0.0, whose scale is 1): with one condition for both
-        // selects, LLVM would divide once per arm.
+        // On the sign bit, not `x >= 0` again (−0.0's scale is 1): see [`vmath32::sigmoid_acc`].
         if x.is_sign_negative() { (q * s1) * s2 } else { q }
     }
     /// Native `f32`, with `e = e^(−|x|)` and `D = 1 + e`: `(1 + (1 + x)·e)/D²` for `x ≥ 0` and `e·((1 + x) + e)/D²`
@@ -162,8 +161,7 @@ impl<M: MathLib> Smooth for Silu<M> {
         let d = 1.0 + e;
         let q = num / (d * d);
         // e's scale enters after the division (for x < 0), so a subnormal gradient rounds once more, not twice.
-        // Scaled on the sign bit, not on `pos` (for −0.0, s1·s2 is 1): one condition for both selects would make
-        // LLVM divide once per arm.
+        // Scaled on the sign bit, not on `pos` (−0.0's scale is 1): see [`vmath32::sigmoid_acc`].
         let neg = x.is_sign_negative();
         let grad = (q * if neg { s1 } else { 1.0 }) * if neg { s2 } else { 1.0 };
         let near_zero = vmath32::near_zero::<A, 5>(x, SILU_GRAD_ZERO_HI, SILU_GRAD_ZERO_LO, &SILU_GRAD_ZERO_T);

@@ -32,7 +32,7 @@ fn normal_cdf<M: MathLib, A: Fma>(x: f64) -> f64 {
     let z = -x * FRAC_1_SQRT_2;
     let delta = (-x).mul_add(FRAC_1_SQRT_2, -z) + -x * FRAC_1_SQRT_2_LO;
     let erfc = M::erfc::<A>(z);
-    let correction = delta * FRAC_2_SQRT_PI * M::exp::<A>(-z * z);
+    let correction = delta * FRAC_2_SQRT_PI * M::exp_rough::<A>(-z * z);
     0.5 * if correction.is_finite() { erfc - correction } else { erfc }
 }
 

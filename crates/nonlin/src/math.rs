@@ -15,6 +15,12 @@ pub(crate) trait MathLib: Copy + Send + Sync + 'static {
     fn log1p<A: Fma>(x: f64) -> f64;
     fn tanh<A: Fma>(x: f64) -> f64;
     fn erfc<A: Fma>(x: f64) -> f64;
+    /// `eˣ` for `x ≤ 0` where a few digits are enough (a first-order correction term); the exact [`MathLib::exp`]
+    /// unless the library has something cheaper.
+    #[inline(always)]
+    fn exp_rough<A: Fma>(x: f64) -> f64 {
+        Self::exp::<A>(x)
+    }
 }
 
 /// The vectorizable implementations used by the kernels.
@@ -45,6 +51,10 @@ impl MathLib for Fast {
     #[inline(always)]
     fn erfc<A: Fma>(x: f64) -> f64 {
         vmath::erfc::<A>(x)
+    }
+    #[inline(always)]
+    fn exp_rough<A: Fma>(x: f64) -> f64 {
+        vmath::exp_rough::<A>(x)
     }
 }
 

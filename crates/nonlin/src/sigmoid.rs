@@ -101,16 +101,11 @@ impl<M: MathLib> Smooth for Silu<M> {
     #[inline(always)]
     fn f<A: Fma>(&self, x: f64) -> f64 {
         let (m, s1, s2) = M::exp_parts::<A>(-x.abs());
-        let d = 1.0 + m * s1 * s2;
-        let pos = x / d;
-        let neg = ((x * m / d) * s1) * s2;
-        if x >= 0.0 {
-            pos
-        } else if x == f64::NEG_INFINITY {
-            -0.0
-        } else {
-            neg
-        }
+        let d = A::f64(m, s1 * s2, 1.0);
+        // One division for both branches, the scale selected on the sign bit (see `vmath32::sigmoid_acc`).
+        let q = if x >= 0.0 { x } else { x * m } / d;
+        let y = if x.is_sign_negative() { (q * s1) * s2 } else { q };
+        if x == f64::NEG_INFINITY { -0.0 } else { y }
     }
     /// `σ(x)·(1 + x·σ(−x))`, with `σ` from `e = e^(−|x|)`, `s = 1/(1 + e)`; for `x < 0` it is
     /// `e·s·(1 + x·s)`, again with `e` in parts.
@@ -118,7 +113,7 @@ impl<M: MathLib> Smooth for Silu<M> {
     fn df<A: Fma>(&self, x: f64) -> f64 {
         let (m, s1, s2) = M::exp_parts::<A>(-x.abs());
         let e = m * s1 * s2;
-        let s = 1.0 / (1.0 + e);
+        let s = 1.0 / A::f64(m, s1 * s2, 1.0);
         let pos = s * (1.0 + x * e * s);
         let neg = ((m * s * (1.0 + x * s)) * s1) * s2;
         if x == f64::INFINITY {

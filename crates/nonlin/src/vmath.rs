@@ -89,9 +89,26 @@ const TWO_M60: f64 = 8.673_617_379_884_035e-19;
 #[inline(always)]
 pub(crate) fn exp_parts<A: Fma>(x: f64) -> (f64, f64, f64) {
     let (n, r) = reduce::<A>(clamp_exp_arg(x));
+    parts::<A>(n, r, x < -746.0)
+}
+
+/// [`exp_parts`] of `x + y` for an exact `x ≤ 0` and a small `y` (|y| ≲ 1), without rounding the sum: `y` joins the
+/// reduction after its exact first step, `r = ((x − n·LN2_HI) + y) − n·LN2_LO`, so it is rounded at the scale of
+/// `r`, not of `x` (as fdlibm's erfc needs: there `x` is −z² to 42 bits).
+#[inline(always)]
+fn exp_sum_parts<A: Fma>(x: f64, y: f64) -> (f64, f64, f64) {
+    let s = clamp_exp_arg(x + y);
+    let n = A::f64(s, std::f64::consts::LOG2_E, SHIFT) - SHIFT;
+    let r = A::f64(-n, LN2_LO, A::f64(-n, LN2_HI, x) + y);
+    parts::<A>(n, r, x + y < -746.0)
+}
+
+/// `(m, s1, s2)` from `n` and the reduced argument `r`; `m = 0` for a value below e⁻⁷⁴⁶, which is 0 however large
+/// the factor a caller multiplies by first.
+#[inline(always)]
+fn parts<A: Fma>(n: f64, r: f64, underflow: bool) -> (f64, f64, f64) {
     let n1 = (n * 0.5 + SHIFT) - SHIFT;
-    // Below −746 the value is 0 however large the factor a caller multiplies by first.
-    let m = if x < -746.0 { 0.0 } else { 1.0 + expm1_reduced::<A>(r) };
+    let m = if underflow { 0.0 } else { 1.0 + expm1_reduced::<A>(r) };
     (m, pow2(n1), pow2(n - n1))
 }
 
@@ -288,7 +305,9 @@ pub(crate) fn erfc<A: Fma>(x: f64) -> f64 {
     let small = if x < 0.25 { 1.0 - (x + x * ratio) } else { 0.5 - (x - 0.5 + x * ratio) };
     let mid = if x < 0.0 { 1.0 + ERX + ratio } else { 1.0 - ERX - ratio };
     let zt = f64::from_bits(ax.to_bits() & 0xffff_ffff_0000_0000);
-    let tail = exp::<A>(-zt * zt - 0.5625) * exp::<A>(A::f64(zt - ax, zt + ax, ratio)) * inv;
+    // fdlibm's exp(−zt² − 0.5625)·exp((zt − |x|)(zt + |x|) + R/S), as one exp of an unrounded sum.
+    let (m, s1, s2) = exp_sum_parts::<A>(-zt * zt - 0.5625, A::f64(zt - ax, zt + ax, ratio));
+    let tail = ((m * inv) * s1) * s2;
     let big = if x < 0.0 { 2.0 - tail } else { tail };
     let far = if x < 0.0 { 2.0 } else { 0.0 };
     let result = if ax < 0.84375 {

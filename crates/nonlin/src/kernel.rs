@@ -12,6 +12,10 @@ pub(crate) trait Kernel<T: Float>: Copy + Send + Sync {
     /// Inputs with at least this many elements are split over threads: memory-bound kernels gain little from a
     /// second thread below a few hundred thousand elements.
     const PARALLEL_FROM: usize = crate::simd::PARALLEL_THRESHOLD;
+    /// Large outputs are written with non-temporal stores ([`crate::simd::set_stream_threshold`]): worth it for
+    /// the kernels bound by memory, not for the smooth ones, which are bound by arithmetic and pay for the block
+    /// the stores go through.
+    const STREAMS: bool = true;
     /// `f(x)`.
     fn forward<A: Fma>(&self, x: T) -> T;
     /// `∂L/∂x` given `∂L/∂f(x) = g`.
@@ -39,6 +43,7 @@ pub(crate) trait Smooth: Copy + Send + Sync {
 
 impl<T: Float, S: Smooth> Kernel<T> for S {
     const PARALLEL_FROM: usize = crate::simd::SMOOTH_PARALLEL_THRESHOLD;
+    const STREAMS: bool = false;
     #[inline(always)]
     fn forward<A: Fma>(&self, x: T) -> T {
         T::smooth_forward::<S, A>(self, x)

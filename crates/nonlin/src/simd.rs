@@ -8,10 +8,13 @@
 //! ([`set_num_threads`]) of a pool whose workers spin for a while after each job instead of parking at once: with
 //! rayon, whose idle workers park, waking one cost up to a millisecond on the 2-core VM this was tuned on, and two
 //! threads were slower than one up to about a million elements (relu at 262,144: 3.2–5.2 Gelem/s on two rayon
-//! threads, 10–11 on two spinning ones; sigmoid at 65,536: 0.75 vs 2.4).
+//! threads, 10–11 on two spinning ones; sigmoid at 65,536: 0.75 vs 2.4). On the x86-64 levels, outputs of the
+//! memory-bound kernels larger than [`STREAM_THRESHOLD_BYTES`] are written with non-temporal stores
+//! ([`set_stream_threshold`]); the kernels themselves stay per-element Rust, filling a small block that is then
+//! streamed out.
 
 use std::ops::Range;
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::error::Error;
@@ -261,18 +264,20 @@ fn bwd_buffer_loop<T: Float, K: Buffered, A: Fma>(k: &K, x: &[T], b: &[T], g: &[
 /// so LLVM knows that the output aliases neither the inputs nor the kernel's parameters (passed inside a struct
 /// instead, they made the vectorizer fall back to four-lane loops for the backward kernels: ELU backward 0.74 →
 /// 0.38 Gelem/s).
+///
+/// `= $body / $x86` runs `$x86` on the x86-64 levels instead (the streaming loops, which need AVX).
 macro_rules! dispatched {
-    ($(fn $name:ident<T, K: $bound:path>($($arg:ident: $ty:ty),*) = $body:ident;)*) => {$(
+    ($(fn $name:ident<T, K: $bound:path>($($arg:ident: $ty:ty),*) = $body:ident $(/ $x86:ident)?;)*) => {$(
         fn $name<T: Float, K: $bound>($($arg: $ty),*) {
             #[cfg(target_arch = "x86_64")]
             #[target_feature(enable = "avx2,fma")]
             unsafe fn avx2<T: Float, K: $bound>($($arg: $ty),*) {
-                $body::<T, K, crate::math::Fused>($($arg),*)
+                x86_call!($body $(, $x86)?; $($arg),*)
             }
             #[cfg(target_arch = "x86_64")]
             #[target_feature(enable = "avx512f,avx512vl,avx512dq,avx512bw,avx2,fma")]
             unsafe fn avx512<T: Float, K: $bound>($($arg: $ty),*) {
-                $body::<T, K, crate::math::Fused>($($arg),*)
+                x86_call!($body $(, $x86)?; $($arg),*)
             }
             match level() {
                 // SAFETY: `level()` only returns a level whose features `Level::supported` detected on this CPU.
@@ -286,19 +291,147 @@ macro_rules! dispatched {
     )*};
 }
 
+/// The loop the x86-64 levels run, called with FMA: the second one given, else the first.
+#[cfg(target_arch = "x86_64")]
+macro_rules! x86_call {
+    ($body:ident; $($arg:ident),*) => {
+        $body::<T, K, crate::math::Fused>($($arg),*)
+    };
+    ($body:ident, $x86:ident; $($arg:ident),*) => {
+        $x86::<T, K, crate::math::Fused>($($arg),*)
+    };
+}
+
 dispatched! {
     fn fwd_one<T, K: Kernel<T>>(k: &K, x: &[T], y: &mut [T]) = fwd_loop;
     fn inplace_one<T, K: Kernel<T>>(k: &K, x: &mut [T]) = inplace_loop;
     fn bwd_one<T, K: Kernel<T>>(k: &K, x: &[T], g: &[T], gx: &mut [T]) = bwd_loop;
     fn fwd_buffer_one<T, K: Buffered>(k: &K, x: &[T], y: &mut [T], b: &mut [T]) = fwd_buffer_loop;
     fn bwd_buffer_one<T, K: Buffered>(k: &K, x: &[T], b: &[T], g: &[T], gx: &mut [T]) = bwd_buffer_loop;
+    fn fwd_stream_one<T, K: Kernel<T>>(k: &K, x: &[T], y: &mut [T]) = fwd_loop / fwd_stream_loop;
+    fn bwd_stream_one<T, K: Kernel<T>>(k: &K, x: &[T], g: &[T], gx: &mut [T]) = bwd_loop / bwd_stream_loop;
+    fn bwd_buffer_stream_one<T, K: Buffered>(k: &K, x: &[T], b: &[T], g: &[T], gx: &mut [T]) =
+        bwd_buffer_loop / bwd_buffer_stream_loop;
+}
+
+/// By default, outputs of at least this many bytes (the L3 cache of the machine this was measured on) are written
+/// with non-temporal stores on the x86-64 levels: an ordinary store first reads the line it writes, a third stream
+/// of memory traffic for a kernel that reads one and writes one (relu over 16M `f32` on one thread: 2.15 → 2.98
+/// Gelem/s in C on that machine). Smaller outputs stay in the cache for whoever reads them next.
+pub const STREAM_THRESHOLD_BYTES: usize = 32 << 20;
+
+static STREAM_FROM: AtomicUsize = AtomicUsize::new(STREAM_THRESHOLD_BYTES);
+
+/// Outputs of at least `bytes` are written with non-temporal stores (x86-64 levels only; `usize::MAX`: never,
+/// `0`: always). The results are the same either way; the tests use this to run every kernel both ways.
+pub fn set_stream_threshold(bytes: usize) {
+    STREAM_FROM.store(bytes, Ordering::Relaxed);
+}
+
+/// The output size in bytes from which non-temporal stores are used.
+pub fn stream_threshold() -> usize {
+    STREAM_FROM.load(Ordering::Relaxed)
+}
+
+/// Whether an output of `n` elements is written with non-temporal stores.
+fn streams<T>(n: usize) -> bool {
+    n.saturating_mul(std::mem::size_of::<T>()) >= stream_threshold() && level() != Level::Portable
+}
+
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn fwd_stream_loop<T: Float, K: Kernel<T>, A: Fma>(k: &K, x: &[T], y: &mut [T]) {
+    // SAFETY: only the AVX2 and AVX-512 copies of `fwd_stream_one` call this.
+    unsafe {
+        stream::write(
+            y,
+            #[inline(always)]
+            |r, out| fwd_loop::<T, K, A>(k, &x[r], out),
+        )
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn bwd_stream_loop<T: Float, K: Kernel<T>, A: Fma>(k: &K, x: &[T], g: &[T], gx: &mut [T]) {
+    // SAFETY: only the AVX2 and AVX-512 copies of `bwd_stream_one` call this.
+    unsafe {
+        stream::write(
+            gx,
+            #[inline(always)]
+            |r, out| bwd_loop::<T, K, A>(k, &x[r.clone()], &g[r], out),
+        )
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn bwd_buffer_stream_loop<T: Float, K: Buffered, A: Fma>(k: &K, x: &[T], b: &[T], g: &[T], gx: &mut [T]) {
+    // SAFETY: only the AVX2 and AVX-512 copies of `bwd_buffer_stream_one` call this.
+    unsafe {
+        stream::write(
+            gx,
+            #[inline(always)]
+            |r, out| bwd_buffer_loop::<T, K, A>(k, &x[r.clone()], &b[r.clone()], &g[r], out),
+        )
+    }
+}
+
+/// Writing an output with non-temporal stores: the kernel fills an aligned block on the stack, which is then
+/// streamed to the output 32 bytes at a time.
+#[cfg(target_arch = "x86_64")]
+mod stream {
+    use std::arch::x86_64::{__m256i, _mm_sfence, _mm256_load_si256, _mm256_stream_si256};
+    use std::ops::Range;
+
+    /// 2 KiB. In C on the machine the threshold was measured on (relu, 16M `f32`, one thread), streaming each
+    /// vector as it is computed ran at 3.4 Gelem/s and ordinary stores at 2.2; through a block of 1–2 KiB 2.6–2.8,
+    /// of 8 KiB 2.2 (the loads and the stores then come in long separate bursts).
+    const BLOCK_BYTES: usize = 2048;
+
+    #[repr(C, align(64))]
+    struct Block([u8; BLOCK_BYTES]);
+
+    /// Calls `fill(range, out)` over consecutive ranges of `y`, each `out` the range itself (the unaligned head
+    /// and the tail shorter than a block) or a block that is then streamed to it; a store fence at the end.
+    ///
+    /// # Safety
+    /// The CPU must have AVX. `T` must be a float type (every byte pattern of the zeroed block is a valid `T`).
+    #[inline(always)]
+    pub(super) unsafe fn write<T: Copy>(y: &mut [T], mut fill: impl FnMut(Range<usize>, &mut [T])) {
+        let n = y.len();
+        let head = y.as_ptr().align_offset(32).min(n);
+        fill(0..head, &mut y[..head]);
+        let per_block = BLOCK_BYTES / std::mem::size_of::<T>();
+        let mut block = Block([0; BLOCK_BYTES]);
+        // SAFETY: the block is BLOCK_BYTES long, aligned beyond T, and zero bytes are a valid float.
+        let out = unsafe { std::slice::from_raw_parts_mut(block.0.as_mut_ptr().cast::<T>(), per_block) };
+        let mut i = head;
+        while n - i >= per_block {
+            fill(i..i + per_block, out);
+            let (src, dst) = (out.as_ptr().cast::<__m256i>(), y[i..].as_mut_ptr().cast::<__m256i>());
+            for j in 0..BLOCK_BYTES / 32 {
+                // SAFETY: AVX (the caller's contract); `dst` is 32-byte aligned (after the head, whole blocks of
+                // 8 KiB) and has a block's length left, `src` is the 64-byte-aligned block.
+                unsafe { _mm256_stream_si256(dst.add(j), _mm256_load_si256(src.add(j))) };
+            }
+            i += per_block;
+        }
+        fill(i..n, &mut y[i..]);
+        // SAFETY: SSE, which x86-64 always has. Orders the streamed stores before whatever the caller does next.
+        unsafe { _mm_sfence() };
+    }
 }
 
 /// `y = f(x)` over slices of equal length, vectorized and, for large inputs, threaded.
 pub(crate) fn forward<T: Float, K: Kernel<T>>(k: K, x: &[T], y: &mut [T]) {
+    let stream = K::STREAMS && streams::<T>(y.len());
     let y = Disjoint::new(y);
     // SAFETY (here and below): `split` hands out each index once, so the ranges taken are disjoint.
-    split(x.len(), K::PARALLEL_FROM, &|r| fwd_one(&k, &x[r.clone()], unsafe { y.range(r) }));
+    split(x.len(), K::PARALLEL_FROM, &|r| {
+        let (x, y) = (&x[r.clone()], unsafe { y.range(r) });
+        if stream { fwd_stream_one(&k, x, y) } else { fwd_one(&k, x, y) }
+    });
 }
 
 /// `x = f(x)`.
@@ -310,8 +443,12 @@ pub(crate) fn forward_inplace<T: Float, K: Kernel<T>>(k: K, x: &mut [T]) {
 
 /// `gx = backward(x, g)`.
 pub(crate) fn backward<T: Float, K: Kernel<T>>(k: K, x: &[T], g: &[T], gx: &mut [T]) {
+    let stream = K::STREAMS && streams::<T>(gx.len());
     let gx = Disjoint::new(gx);
-    split(x.len(), K::PARALLEL_FROM, &|r| bwd_one(&k, &x[r.clone()], &g[r.clone()], unsafe { gx.range(r) }));
+    split(x.len(), K::PARALLEL_FROM, &|r| {
+        let (x, g, gx) = (&x[r.clone()], &g[r.clone()], unsafe { gx.range(r) });
+        if stream { bwd_stream_one(&k, x, g, gx) } else { bwd_one(&k, x, g, gx) }
+    });
 }
 
 /// `(y, buffer) = forward(x)` for a [`Buffered`] kernel.
@@ -324,8 +461,10 @@ pub(crate) fn forward_buffered<T: Float, K: Buffered>(k: K, x: &[T], y: &mut [T]
 
 /// `gx = backward(x, buffer, g)` for a [`Buffered`] kernel.
 pub(crate) fn backward_buffered<T: Float, K: Buffered>(k: K, x: &[T], buffer: &[T], g: &[T], gx: &mut [T]) {
+    let stream = streams::<T>(gx.len());
     let gx = Disjoint::new(gx);
     split(x.len(), SMOOTH_PARALLEL_THRESHOLD, &|r| {
-        bwd_buffer_one(&k, &x[r.clone()], &buffer[r.clone()], &g[r.clone()], unsafe { gx.range(r) })
+        let (x, b, g, gx) = (&x[r.clone()], &buffer[r.clone()], &g[r.clone()], unsafe { gx.range(r) });
+        if stream { bwd_buffer_stream_one(&k, x, b, g, gx) } else { bwd_buffer_one(&k, x, b, g, gx) }
     });
 }

@@ -1,6 +1,6 @@
 //! RReLU in training mode: a random slope per non-positive element, drawn from randomness the caller provides.
 //!
-//! Evaluation mode is [`Activation::Rrelu`](crate::Activation::Rrelu) (a leaky ReLU with the mean slope).
+//! Evaluation mode is [`Activation::Rrelu`] (a leaky ReLU with the mean slope).
 
 use crate::Activation;
 use crate::error::{Error, check_len};

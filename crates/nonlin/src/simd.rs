@@ -316,8 +316,8 @@ dispatched! {
 
 /// By default, outputs of at least this many bytes (the L3 cache of the machine this was measured on) are written
 /// with non-temporal stores on the x86-64 levels: an ordinary store first reads the line it writes, a third stream
-/// of memory traffic for a kernel that reads one and writes one (relu over 16M `f32` on one thread: 2.15 → 2.98
-/// Gelem/s in C on that machine). Smaller outputs stay in the cache for whoever reads them next.
+/// of memory traffic for a kernel that reads one and writes one (relu over 16M `f32` on one thread there: 2.08 →
+/// 2.86 Gelem/s). Smaller outputs stay in the cache for whoever reads them next.
 pub const STREAM_THRESHOLD_BYTES: usize = 32 << 20;
 
 static STREAM_FROM: AtomicUsize = AtomicUsize::new(STREAM_THRESHOLD_BYTES);
@@ -412,7 +412,7 @@ mod stream {
             let (src, dst) = (out.as_ptr().cast::<__m256i>(), y[i..].as_mut_ptr().cast::<__m256i>());
             for j in 0..BLOCK_BYTES / 32 {
                 // SAFETY: AVX (the caller's contract); `dst` is 32-byte aligned (after the head, whole blocks of
-                // 8 KiB) and has a block's length left, `src` is the 64-byte-aligned block.
+                // BLOCK_BYTES) and has a block's length left, `src` is the 64-byte-aligned block.
                 unsafe { _mm256_stream_si256(dst.add(j), _mm256_load_si256(src.add(j))) };
             }
             i += per_block;

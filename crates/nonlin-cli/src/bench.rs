@@ -87,24 +87,50 @@ enum Pass {
     BackwardFromOutput,
 }
 
+/// `v`'s elements starting on a 64-byte boundary, where PyTorch's CPU allocator puts a tensor's data
+/// (`posix_memalign` with c10's `gAlignment` of 64), so that both sides of `bench/torch_compare.py` are timed on
+/// equally aligned buffers (a `Vec`'s large allocations start 16 bytes into a page, so that every other 32-byte
+/// load spans two cache lines).
+struct Aligned<T> {
+    storage: Vec<T>,
+    start: usize,
+    len: usize,
+}
+
+impl<T: nonlin::Float> Aligned<T> {
+    fn new(v: Vec<T>) -> Aligned<T> {
+        let len = v.len();
+        let mut storage = vec![T::ZERO; len + 64 / std::mem::size_of::<T>()];
+        let start = storage.as_ptr().align_offset(64);
+        storage[start..start + len].copy_from_slice(&v);
+        Aligned { storage, start, len }
+    }
+    fn get(&self) -> &[T] {
+        &self.storage[self.start..self.start + self.len]
+    }
+    fn get_mut(&mut self) -> &mut [T] {
+        &mut self.storage[self.start..self.start + self.len]
+    }
+}
+
 fn run_one<T: nonlin::Float>(act: &Activation, n: usize, pass: Pass) -> (f64, f64) {
-    let x: Vec<T> = inputs(n, 1);
-    let g: Vec<T> = inputs(n, 2);
-    let mut y = vec![T::ZERO; n];
+    let (xa, ga, mut ya) =
+        (Aligned::new(inputs::<T>(n, 1)), Aligned::new(inputs::<T>(n, 2)), Aligned::new(vec![T::ZERO; n]));
+    let (x, g, y) = (xa.get(), ga.get(), ya.get_mut());
     let kernel = if pass == Pass::BackwardFromOutput && *act == Activation::LogSigmoid {
-        let (mut out, mut buffer) = (vec![T::ZERO; n], vec![T::ZERO; n]);
-        act.forward_with_buffer(&x, &mut out, &mut buffer).expect("validated");
-        time_ns(|| act.backward_from_buffer(std::hint::black_box(&x), &buffer, &g, &mut y).expect("checked"))
+        let (mut out, mut buffer) = (Aligned::new(vec![T::ZERO; n]), Aligned::new(vec![T::ZERO; n]));
+        act.forward_with_buffer(x, out.get_mut(), buffer.get_mut()).expect("validated");
+        time_ns(|| act.backward_from_buffer(std::hint::black_box(x), buffer.get(), g, y).expect("checked"))
     } else if pass == Pass::BackwardFromOutput {
-        let mut out = vec![T::ZERO; n];
-        act.forward(&x, &mut out).expect("validated");
-        time_ns(|| act.backward_from_output(std::hint::black_box(&out), &g, &mut y).expect("checked"))
+        let mut out = Aligned::new(vec![T::ZERO; n]);
+        act.forward(x, out.get_mut()).expect("validated");
+        time_ns(|| act.backward_from_output(std::hint::black_box(out.get()), g, y).expect("checked"))
     } else if pass == Pass::Backward {
-        time_ns(|| act.backward(std::hint::black_box(&x), &g, &mut y).expect("validated"))
+        time_ns(|| act.backward(std::hint::black_box(x), g, y).expect("validated"))
     } else {
-        time_ns(|| act.forward(std::hint::black_box(&x), &mut y).expect("validated"))
+        time_ns(|| act.forward(std::hint::black_box(x), y).expect("validated"))
     };
-    let copy = time_ns(|| y.copy_from_slice(std::hint::black_box(&x)));
+    let copy = time_ns(|| y.copy_from_slice(std::hint::black_box(x)));
     (kernel / n as f64, copy / n as f64)
 }
 

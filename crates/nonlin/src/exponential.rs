@@ -157,6 +157,19 @@ impl<M: MathLib, const UNIT: bool> Smooth for Softplus<M, UNIT> {
         let y = (pos + vmath32::log1p_unit64::<A>(vmath32::exp64::<A>(-z.abs()))) / self.beta;
         if z > self.threshold { x } else { y as f32 }
     }
+    /// β = 1: [`Softplus::f32`] in three stages (see [`Smooth::f32_slice`], [`vmath32::log1pexp_staged`]).
+    const STAGED: bool = UNIT;
+    #[inline(always)]
+    fn f32_slice<A: Fma>(&self, x: &[f32], y: &mut [f32]) {
+        if UNIT {
+            let threshold = self.threshold as f32;
+            vmath32::log1pexp_staged::<A>(x, y, |x| x, |x, y| if x > threshold { x } else { y });
+        } else {
+            for (y, &x) in y.iter_mut().zip(x) {
+                *y = self.f32::<A>(x);
+            }
+        }
+    }
     /// Native `f32` `σ(β·x)`, `β·x` as an `f32` pair (PyTorch's float32 gradient is within about 2 ULP).
     #[inline(always)]
     fn df32<A: Fma>(&self, x: f32, g: f32) -> f32 {
@@ -169,6 +182,27 @@ impl<M: MathLib, const UNIT: bool> Smooth for Softplus<M, UNIT> {
         let d = d * g;
         // PyTorch's float32 test: `x·β > threshold` with both rounded to float32.
         if z > self.threshold as f32 { g } else { d }
+    }
+    /// β = 1: [`Softplus::df32`] in two stages (see [`Smooth::f32_slice`], [`vmath32::exp_exact_staged_grad`]).
+    #[inline(always)]
+    fn df32_slice<A: Fma>(&self, x: &[f32], g: &[f32], gx: &mut [f32]) {
+        if UNIT {
+            let threshold = self.threshold as f32;
+            vmath32::exp_exact_staged_grad::<A>(
+                x,
+                g,
+                gx,
+                |x| -x.abs(),
+                |x, g, e| {
+                    let d = vmath32::sigmoid_acc_from::<A>(x, e) * g;
+                    if x > threshold { g } else { d }
+                },
+            );
+        } else {
+            for ((gx, &x), &g) in gx.iter_mut().zip(x).zip(g) {
+                *gx = self.df32::<A>(x, g);
+            }
+        }
     }
 }
 

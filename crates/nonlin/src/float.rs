@@ -6,7 +6,7 @@ use std::ops::{Add, Div, Mul, Neg, Sub};
 // The methods name crate-private traits on purpose: `Sealed` cannot be named outside the crate.
 #[allow(private_bounds)]
 mod private {
-    use crate::kernel::{Buffered, Smooth};
+    use crate::kernel::{BLOCK, Buffered, Smooth};
     use crate::math::Fma;
 
     /// Seals [`super::Float`] and carries what the kernels need per type without making it public.
@@ -15,6 +15,12 @@ mod private {
         fn smooth_forward<S: Smooth, A: Fma>(s: &S, x: Self) -> Self;
         /// A smooth activation's gradient times `g`, likewise.
         fn smooth_backward<S: Smooth, A: Fma>(s: &S, x: Self, g: Self) -> Self;
+        /// [`Sealed::smooth_forward`] over slices of equal length (in stages where the `f32` kernel has them).
+        fn smooth_forward_slice<S: Smooth, A: Fma>(s: &S, x: &[Self], y: &mut [Self]);
+        /// [`Sealed::smooth_forward`] in place.
+        fn smooth_forward_inplace<S: Smooth, A: Fma>(s: &S, x: &mut [Self]);
+        /// [`Sealed::smooth_backward`] over slices of equal length.
+        fn smooth_backward_slice<S: Smooth, A: Fma>(s: &S, x: &[Self], g: &[Self], gx: &mut [Self]);
         /// A buffered activation's value and buffer, likewise.
         fn buffered_forward<B: Buffered, A: Fma>(b: &B, x: Self) -> (Self, Self);
         /// `a·b + c`, fused as the level computes it.
@@ -31,6 +37,30 @@ mod private {
         #[inline(always)]
         fn smooth_backward<S: Smooth, A: Fma>(s: &S, x: Self, g: Self) -> Self {
             s.df32::<A>(x, g)
+        }
+        #[inline(always)]
+        fn smooth_forward_slice<S: Smooth, A: Fma>(s: &S, x: &[Self], y: &mut [Self]) {
+            s.f32_slice::<A>(x, y)
+        }
+        #[inline(always)]
+        fn smooth_forward_inplace<S: Smooth, A: Fma>(s: &S, x: &mut [Self]) {
+            if S::STAGED {
+                // The stages read the input after the first has written: each block is copied out first.
+                let mut copy = [0.0; BLOCK];
+                for x in x.chunks_mut(BLOCK) {
+                    let copy = &mut copy[..x.len()];
+                    copy.copy_from_slice(x);
+                    s.f32_slice::<A>(copy, x);
+                }
+            } else {
+                for x in x.iter_mut() {
+                    *x = s.f32::<A>(*x);
+                }
+            }
+        }
+        #[inline(always)]
+        fn smooth_backward_slice<S: Smooth, A: Fma>(s: &S, x: &[Self], g: &[Self], gx: &mut [Self]) {
+            s.df32_slice::<A>(x, g, gx)
         }
         #[inline(always)]
         fn buffered_forward<B: Buffered, A: Fma>(b: &B, x: Self) -> (Self, Self) {
@@ -51,6 +81,24 @@ mod private {
         #[inline(always)]
         fn smooth_backward<S: Smooth, A: Fma>(s: &S, x: Self, g: Self) -> Self {
             g * s.df::<A>(x)
+        }
+        #[inline(always)]
+        fn smooth_forward_slice<S: Smooth, A: Fma>(s: &S, x: &[Self], y: &mut [Self]) {
+            for (y, &x) in y.iter_mut().zip(x) {
+                *y = s.f::<A>(x);
+            }
+        }
+        #[inline(always)]
+        fn smooth_forward_inplace<S: Smooth, A: Fma>(s: &S, x: &mut [Self]) {
+            for x in x.iter_mut() {
+                *x = s.f::<A>(*x);
+            }
+        }
+        #[inline(always)]
+        fn smooth_backward_slice<S: Smooth, A: Fma>(s: &S, x: &[Self], g: &[Self], gx: &mut [Self]) {
+            for ((gx, &x), &g) in gx.iter_mut().zip(x).zip(g) {
+                *gx = g * s.df::<A>(x);
+            }
         }
         #[inline(always)]
         fn buffered_forward<B: Buffered, A: Fma>(b: &B, x: Self) -> (Self, Self) {

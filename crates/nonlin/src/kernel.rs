@@ -20,6 +20,28 @@ pub(crate) trait Kernel<T: Float>: Copy + Send + Sync {
     fn forward<A: Fma>(&self, x: T) -> T;
     /// `∂L/∂x` given `∂L/∂f(x) = g`.
     fn backward<A: Fma>(&self, x: T, g: T) -> T;
+    /// `y = f(x)` over slices of equal length: [`Kernel::forward`] per element, unless the kernel is computed in
+    /// stages ([`Smooth::STAGED`]). The same bits either way.
+    #[inline(always)]
+    fn forward_slice<A: Fma>(&self, x: &[T], y: &mut [T]) {
+        for (y, &x) in y.iter_mut().zip(x) {
+            *y = self.forward::<A>(x);
+        }
+    }
+    /// `x = f(x)`, likewise.
+    #[inline(always)]
+    fn forward_inplace<A: Fma>(&self, x: &mut [T]) {
+        for x in x.iter_mut() {
+            *x = self.forward::<A>(*x);
+        }
+    }
+    /// `gx = backward(x, g)` over slices of equal length, likewise.
+    #[inline(always)]
+    fn backward_slice<A: Fma>(&self, x: &[T], g: &[T], gx: &mut [T]) {
+        for ((gx, &x), &g) in gx.iter_mut().zip(x).zip(g) {
+            *gx = self.backward::<A>(x, g);
+        }
+    }
 }
 
 /// Smooth activations: an accurate `f64` formula (`f`, `df`), which the `f64` kernels use and the `f32` ones round
@@ -27,6 +49,8 @@ pub(crate) trait Kernel<T: Float>: Copy + Send + Sync {
 /// must stay within the accuracy targets that `nonlin accuracy --exhaustive` checks. `A` says how the dispatch level
 /// forms multiply-adds, in `f64` as in `f32`.
 pub(crate) trait Smooth: Copy + Send + Sync {
+    /// Whether the `f32` kernels run over slices in stages ([`Smooth::f32_slice`], [`Smooth::df32_slice`]).
+    const STAGED: bool = false;
     fn f<A: Fma>(&self, x: f64) -> f64;
     fn df<A: Fma>(&self, x: f64) -> f64;
     /// `f(x)` for `f32`.
@@ -39,7 +63,29 @@ pub(crate) trait Smooth: Copy + Send + Sync {
     fn df32<A: Fma>(&self, x: f32, g: f32) -> f32 {
         (g as f64 * self.df::<A>(x as f64)) as f32
     }
+    /// [`Smooth::f32`] over slices of equal length. A kernel whose per-element formula is one long chain of
+    /// dependent operations overrides it (and sets [`Smooth::STAGED`]) to run the formula in stages, each a loop
+    /// over a block of up to [`BLOCK`] elements whose intermediate results wait in arrays on the stack: the
+    /// per-element loop keeps too few elements in flight to fill the FMA units (on Zen 3 the exact GELU ran 0.55 →
+    /// 0.85 Gelem/s in five stages). The stages must perform the per-element operations in the same order, so the
+    /// bits are the same.
+    #[inline(always)]
+    fn f32_slice<A: Fma>(&self, x: &[f32], y: &mut [f32]) {
+        for (y, &x) in y.iter_mut().zip(x) {
+            *y = self.f32::<A>(x);
+        }
+    }
+    /// [`Smooth::df32`] over slices of equal length, likewise.
+    #[inline(always)]
+    fn df32_slice<A: Fma>(&self, x: &[f32], g: &[f32], gx: &mut [f32]) {
+        for ((gx, &x), &g) in gx.iter_mut().zip(x).zip(g) {
+            *gx = self.df32::<A>(x, g);
+        }
+    }
 }
+
+/// Elements per block of a kernel computed in stages: the arrays of a five-stage kernel take 8 KiB of L1.
+pub(crate) const BLOCK: usize = 256;
 
 impl<T: Float, S: Smooth> Kernel<T> for S {
     const PARALLEL_FROM: usize = crate::simd::SMOOTH_PARALLEL_THRESHOLD;
@@ -51,6 +97,18 @@ impl<T: Float, S: Smooth> Kernel<T> for S {
     #[inline(always)]
     fn backward<A: Fma>(&self, x: T, g: T) -> T {
         T::smooth_backward::<S, A>(self, x, g)
+    }
+    #[inline(always)]
+    fn forward_slice<A: Fma>(&self, x: &[T], y: &mut [T]) {
+        T::smooth_forward_slice::<S, A>(self, x, y)
+    }
+    #[inline(always)]
+    fn forward_inplace<A: Fma>(&self, x: &mut [T]) {
+        T::smooth_forward_inplace::<S, A>(self, x)
+    }
+    #[inline(always)]
+    fn backward_slice<A: Fma>(&self, x: &[T], g: &[T], gx: &mut [T]) {
+        T::smooth_backward_slice::<S, A>(self, x, g, gx)
     }
 }
 
@@ -70,4 +128,63 @@ pub(crate) trait Buffered: Copy + Send + Sync {
 pub(crate) trait Visit<T: Float> {
     type Out;
     fn visit<K: Kernel<T>>(self, k: K) -> Self::Out;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exponential::Softplus;
+    use crate::gelu::{GeluErf, GeluTanh};
+    use crate::math::{Emulated, Fused};
+    use crate::sigmoid::{LogSigmoid, Sigmoid, Silu, Tanhshrink};
+
+    /// Three blocks and a partial one of pseudo-random floats of every magnitude, both signs, with zeros,
+    /// infinities, a NaN and the subnormal and overflow edges among them.
+    fn inputs() -> Vec<f32> {
+        let mut s = 0x2545_F491u32;
+        let mut v: Vec<f32> = (0..3 * BLOCK + 77)
+            .map(|i| {
+                s ^= s << 13;
+                s ^= s >> 17;
+                s ^= s << 5;
+                // Every other input spread over [−20, 20], where the formulas change branches; the rest any bits.
+                if i % 2 == 0 { (s as f32 / u32::MAX as f32) * 40.0 - 20.0 } else { f32::from_bits(s) }
+            })
+            .collect();
+        let specials = [0.0, -0.0, f32::INFINITY, f32::NEG_INFINITY, f32::NAN, 1e-45, -1e-45, -104.0, 89.0, -14.6];
+        for (i, x) in specials.into_iter().enumerate() {
+            v[BLOCK - 5 + 3 * i] = x;
+        }
+        v
+    }
+
+    /// The staged slice kernel gives the per-element kernel's bits, forward and backward, across block boundaries.
+    fn same_as_per_element<S: Smooth, A: Fma>(s: S) {
+        let x = inputs();
+        let g: Vec<f32> = x.iter().enumerate().map(|(i, _)| if i % 7 == 0 { -1.5 } else { 0.75 }).collect();
+        let (mut y, mut gx) = (vec![0.0; x.len()], vec![0.0; x.len()]);
+        s.f32_slice::<A>(&x, &mut y);
+        s.df32_slice::<A>(&x, &g, &mut gx);
+        for i in 0..x.len() {
+            assert_eq!(y[i].to_bits(), s.f32::<A>(x[i]).to_bits(), "forward at x[{i}] = {:e}", x[i]);
+            assert_eq!(gx[i].to_bits(), s.df32::<A>(x[i], g[i]).to_bits(), "backward at x[{i}] = {:e}", x[i]);
+        }
+    }
+
+    fn all<A: Fma>() {
+        same_as_per_element::<_, A>(GeluErf::<crate::math::Fast>::default());
+        same_as_per_element::<_, A>(GeluTanh::<crate::math::Fast>::default());
+        same_as_per_element::<_, A>(Sigmoid::<crate::math::Fast>::default());
+        same_as_per_element::<_, A>(Silu::<crate::math::Fast>::default());
+        same_as_per_element::<_, A>(LogSigmoid::<crate::math::Fast>::default());
+        same_as_per_element::<_, A>(Tanhshrink::<crate::math::Fast>::default());
+        same_as_per_element::<_, A>(Softplus::<crate::math::Fast, true>::new(1.0, 20.0));
+        same_as_per_element::<_, A>(Softplus::<crate::math::Fast, true>::new(1.0, 3.0));
+    }
+
+    #[test]
+    fn staged_kernels_give_the_per_element_bits() {
+        all::<Fused>();
+        all::<Emulated>();
+    }
 }

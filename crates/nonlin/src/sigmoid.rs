@@ -3,7 +3,7 @@
 use std::marker::PhantomData;
 
 use crate::float::Float;
-use crate::kernel::{Buffered, Kernel, Smooth};
+use crate::kernel::{BLOCK, Buffered, Kernel, Smooth};
 use crate::math::{Fast, Fma, MathLib, sech2, sigmoid};
 use crate::vmath32;
 
@@ -25,6 +25,12 @@ impl<M: MathLib> Smooth for Sigmoid<M> {
     fn f32<A: Fma>(&self, x: f32) -> f32 {
         sigmoid32::<A>(x)
     }
+    /// [`Sigmoid::f32`] in two stages (see [`Smooth::f32_slice`]): the exponential, the quotient.
+    const STAGED: bool = true;
+    #[inline(always)]
+    fn f32_slice<A: Fma>(&self, x: &[f32], y: &mut [f32]) {
+        exp_staged::<A>(x, y, sigmoid32_from::<A>)
+    }
     /// Native `f32`: `e/(1 + e)²`, scaled so that subnormal results round once.
     #[inline(always)]
     fn df32<A: Fma>(&self, x: f32, g: f32) -> f32 {
@@ -36,8 +42,31 @@ impl<M: MathLib> Smooth for Sigmoid<M> {
 #[inline(always)]
 fn sigmoid32<A: Fma>(x: f32) -> f32 {
     let (m, s1, s2) = vmath32::exp_parts_fast::<A>(-x.abs());
+    sigmoid32_from::<A>(x, m, s1, s2)
+}
+
+/// [`sigmoid32`] given `e^(−|x|) = m·s1·s2`.
+#[inline(always)]
+fn sigmoid32_from<A: Fma>(x: f32, m: f32, s1: f32, s2: f32) -> f32 {
     let num = if x >= 0.0 { 1.0 } else { m * s1 * s2 };
     num / A::f32(m, s1 * s2, 1.0)
+}
+
+/// `y[i] = finish(x[i], m, s1, s2)` with `e^(−|x[i]|) = m·s1·s2` ([`vmath32::exp_parts_fast`]), in two stages over
+/// blocks (see [`Smooth::f32_slice`]): the exponentials first, then what each kernel makes of them.
+#[inline(always)]
+fn exp_staged<A: Fma>(x: &[f32], y: &mut [f32], finish: impl Fn(f32, f32, f32, f32) -> f32) {
+    let [mut m, mut s1] = [[0.0f32; BLOCK]; 2];
+    for (x, y) in x.chunks(BLOCK).zip(y.chunks_mut(BLOCK)) {
+        let n = x.len();
+        let (y, m, s1) = (&mut y[..n], &mut m[..n], &mut s1[..n]);
+        for i in 0..n {
+            (m[i], s1[i], _) = vmath32::exp_parts_fast::<A>(-x[i].abs());
+        }
+        for i in 0..n {
+            y[i] = finish(x[i], m[i], s1[i], vmath32::TWO_M64);
+        }
+    }
 }
 
 /// `σ(x)·σ(−x) = e/(1 + e)²` in native `f32`.
@@ -83,11 +112,33 @@ impl<M: MathLib> Smooth for LogSigmoid<M> {
     fn f32<A: Fma>(&self, x: f32) -> f32 {
         Self::with_exp32::<A>(x).0
     }
+    /// [`LogSigmoid::f32`] in three stages (see [`Smooth::f32_slice`], [`vmath32::log1pexp_staged`]).
+    const STAGED: bool = true;
+    #[inline(always)]
+    fn f32_slice<A: Fma>(&self, x: &[f32], y: &mut [f32]) {
+        vmath32::log1pexp_staged::<A>(x, y, |x| -x, |_, l| 0.0 - l)
+    }
     /// Native `f32` `σ(−x)` (PyTorch's float32 gradient is within about 2 ULP).
     #[inline(always)]
     fn df32<A: Fma>(&self, x: f32, g: f32) -> f32 {
         vmath32::sigmoid_acc::<A, true>(-x, 0.0) * g
     }
+    /// [`LogSigmoid::df32`] in two stages (see [`Smooth::f32_slice`], [`vmath32::exp_exact_staged_grad`]).
+    #[inline(always)]
+    fn df32_slice<A: Fma>(&self, x: &[f32], g: &[f32], gx: &mut [f32]) {
+        vmath32::exp_exact_staged_grad::<A>(x, g, gx, |x| -x.abs(), |x, g, e| vmath32::sigmoid_acc_from::<A>(-x, e) * g)
+    }
+}
+
+/// SiLU in native `f32` given `e^(−|x|) = m·s1·s2`: `x/(1 + e)` or `((x·m/(1 + e))·s1)·s2`.
+#[inline(always)]
+fn silu32_from<A: Fma>(x: f32, m: f32, s1: f32, s2: f32) -> f32 {
+    let d = A::f32(m, s1 * s2, 1.0);
+    // Below −200 the result is −0.0; clamping keeps x·m finite (NaN passes). One division for both branches.
+    let xn = if x < -200.0 { -200.0 } else { x };
+    let q = if x >= 0.0 { x } else { xn * m } / d;
+    // On the sign bit, not `x >= 0` again (−0.0's scale is 1): see [`vmath32::sigmoid_acc`].
+    if x.is_sign_negative() { (q * s1) * s2 } else { q }
 }
 
 /// `x·σ(x)`; −0.0 at −∞ (PyTorch: NaN), and accurate where the result is subnormal.
@@ -130,12 +181,13 @@ impl<M: MathLib> Smooth for Silu<M> {
     #[inline(always)]
     fn f32<A: Fma>(&self, x: f32) -> f32 {
         let (m, s1, s2) = vmath32::exp_parts_fast::<A>(-x.abs());
-        let d = A::f32(m, s1 * s2, 1.0);
-        // Below −200 the result is −0.0; clamping keeps x·m finite (NaN passes). One division for both branches.
-        let xn = if x < -200.0 { -200.0 } else { x };
-        let q = if x >= 0.0 { x } else { xn * m } / d;
-        // On the sign bit, not `x >= 0` again (−0.0's scale is 1): see [`vmath32::sigmoid_acc`].
-        if x.is_sign_negative() { (q * s1) * s2 } else { q }
+        silu32_from::<A>(x, m, s1, s2)
+    }
+    /// [`Silu::f32`] in two stages (see [`Smooth::f32_slice`]).
+    const STAGED: bool = true;
+    #[inline(always)]
+    fn f32_slice<A: Fma>(&self, x: &[f32], y: &mut [f32]) {
+        exp_staged::<A>(x, y, silu32_from::<A>)
     }
     /// Native `f32`, with `e = e^(−|x|)` and `D = 1 + e`: `(1 + (1 + x)·e)/D²` for `x ≥ 0` and `e·((1 + x) + e)/D²`
     /// below. Around the gradient's zero (x ≈ −1.28) `(1 + x) + e` cancels, but `1 + x` is exact there, `e` is an
@@ -144,29 +196,39 @@ impl<M: MathLib> Smooth for Silu<M> {
     /// `e`) would be amplified beyond 4: there a fitted `(x − x0)·T(x − x0)`.
     #[inline(always)]
     fn df32<A: Fma>(&self, x: f32, g: f32) -> f32 {
-        let (hi, lo, s1, s2) = vmath32::exp_split_exact::<A>(-x.abs());
-        let s = s1 * s2;
-        let m = hi + lo;
-        let e = m * s;
-        // ±∞ and |x| > 200: e is 0 there and the clamp keeps (1 + x)·e from being NaN (NaN passes).
-        let xc = x.clamp(-200.0, 200.0);
-        let u = 1.0 + xc;
-        let pos = x >= 0.0;
-        let num = if pos { A::f32(e, u, 1.0) } else { m * ((u + hi * s) + lo * s) };
-        let d = 1.0 + e;
-        let q = num / (d * d);
-        // e's scale enters after the division (for x < 0), so a subnormal gradient rounds once more, not twice.
-        // Scaled on the sign bit, not on `pos` (−0.0's scale is 1): see [`vmath32::sigmoid_acc`].
-        let neg = x.is_sign_negative();
-        let grad = (q * if neg { s1 } else { 1.0 }) * if neg { s2 } else { 1.0 };
-        let near_zero = vmath32::near_zero::<A, 5>(x, SILU_GRAD_ZERO_HI, SILU_GRAD_ZERO_LO, &SILU_GRAD_ZERO_T);
-        if (-1.33..=-1.23).contains(&x) {
-            near_zero * g
-        } else if x == f32::NEG_INFINITY {
-            0.0 * g
-        } else {
-            grad * g
-        }
+        silu_grad32_from::<A>(x, g, vmath32::exp_split_exact::<A>(-x.abs()))
+    }
+    /// [`Silu::df32`] in two stages (see [`Smooth::f32_slice`], [`vmath32::exp_exact_staged_grad`]).
+    #[inline(always)]
+    fn df32_slice<A: Fma>(&self, x: &[f32], g: &[f32], gx: &mut [f32]) {
+        vmath32::exp_exact_staged_grad::<A>(x, g, gx, |x| -x.abs(), silu_grad32_from::<A>)
+    }
+}
+
+/// `g·SiLU′(x)` in native `f32` given `e^(−|x|) = (hi + lo)·s1·s2` ([`vmath32::exp_split_exact`]).
+#[inline(always)]
+fn silu_grad32_from<A: Fma>(x: f32, g: f32, (hi, lo, s1, s2): (f32, f32, f32, f32)) -> f32 {
+    let s = s1 * s2;
+    let m = hi + lo;
+    let e = m * s;
+    // ±∞ and |x| > 200: e is 0 there and the clamp keeps (1 + x)·e from being NaN (NaN passes).
+    let xc = x.clamp(-200.0, 200.0);
+    let u = 1.0 + xc;
+    let pos = x >= 0.0;
+    let num = if pos { A::f32(e, u, 1.0) } else { m * ((u + hi * s) + lo * s) };
+    let d = 1.0 + e;
+    let q = num / (d * d);
+    // e's scale enters after the division (for x < 0), so a subnormal gradient rounds once more, not twice.
+    // Scaled on the sign bit, not on `pos` (−0.0's scale is 1): see [`vmath32::sigmoid_acc`].
+    let neg = x.is_sign_negative();
+    let grad = (q * if neg { s1 } else { 1.0 }) * if neg { s2 } else { 1.0 };
+    let near_zero = vmath32::near_zero::<A, 5>(x, SILU_GRAD_ZERO_HI, SILU_GRAD_ZERO_LO, &SILU_GRAD_ZERO_T);
+    if (-1.33..=-1.23).contains(&x) {
+        near_zero * g
+    } else if x == f32::NEG_INFINITY {
+        0.0 * g
+    } else {
+        grad * g
     }
 }
 
@@ -281,6 +343,40 @@ const TANHSHRINK_T: [f32; 7] =
 const THIRD_HI: f32 = 0.33333334;
 const THIRD_LO: f32 = -9.934108e-9;
 
+/// `x³·(1/3 + u·T(u))`, `u = x²` split exactly: [`Tanhshrink::f32`] for |x| < 1.
+#[inline(always)]
+fn tanhshrink_series<A: Fma>(x: f32) -> f32 {
+    let h = x * x;
+    let l = A::f32(x, x, -h);
+    let p = THIRD_HI + A::f32(h, vmath32::horner::<A, 7>(h, &TANHSHRINK_T), THIRD_LO);
+    let hp = h * p;
+    A::f32(x, hp, x * (A::f32(h, p, -hp) + l * p))
+}
+
+/// `e^(−2|x|)` as [`vmath32::exp_split_exact`] returns it. e^(−40) is far below an ULP of |x| − 1 ≥ 19; the clamp
+/// keeps it normal.
+#[inline(always)]
+fn tanhshrink_exp<A: Fma>(x: f32) -> (f32, f32, f32, f32) {
+    vmath32::exp_split_exact::<A>(-2.0 * x.abs().min(20.0))
+}
+
+/// Tanhshrink from the series and `e^(−2|x|) = (hi + lo)·s1·s2`.
+#[inline(always)]
+fn tanhshrink_out<A: Fma>(x: f32, series: f32, hi: f32, lo: f32, s1: f32, s2: f32) -> f32 {
+    let a = x.abs();
+    let s = s1 * s2;
+    let e = A::f32(hi, s, lo * s);
+    let direct = A::f32(2.0, e / (1.0 + e), a - 1.0).copysign(x);
+    // ±0 give +0.0, as PyTorch's x − tanh x.
+    if x == 0.0 {
+        0.0
+    } else if a < 1.0 {
+        series
+    } else {
+        direct
+    }
+}
+
 /// `x − tanh x`, by its Taylor series near 0 where the difference cancels (PyTorch loses all digits there).
 /// Signed zeros give +0.0, as PyTorch's `x − tanh x`. Gradient `tanh²x`.
 #[derive(Clone, Copy, Default)]
@@ -306,24 +402,26 @@ impl<M: MathLib> Smooth for Tanhshrink<M> {
     /// have the same sign, so nothing cancels.
     #[inline(always)]
     fn f32<A: Fma>(&self, x: f32) -> f32 {
-        let h = x * x;
-        let l = A::f32(x, x, -h);
-        let p = THIRD_HI + A::f32(h, vmath32::horner::<A, 7>(h, &TANHSHRINK_T), THIRD_LO);
-        let hp = h * p;
-        let series = A::f32(x, hp, x * (A::f32(h, p, -hp) + l * p));
-        // e^(−40) is far below an ULP of |x| − 1 ≥ 19; the clamp keeps e normal.
-        let a = x.abs();
-        let (hi, lo, s1, s2) = vmath32::exp_split_exact::<A>(-2.0 * a.min(20.0));
-        let s = s1 * s2;
-        let e = A::f32(hi, s, lo * s);
-        let direct = A::f32(2.0, e / (1.0 + e), a - 1.0).copysign(x);
-        // ±0 give +0.0, as PyTorch's x − tanh x.
-        if x == 0.0 {
-            0.0
-        } else if a < 1.0 {
-            series
-        } else {
-            direct
+        let (hi, lo, s1, s2) = tanhshrink_exp::<A>(x);
+        tanhshrink_out::<A>(x, tanhshrink_series::<A>(x), hi, lo, s1, s2)
+    }
+    /// [`Tanhshrink::f32`] in three stages (see [`Smooth::f32_slice`]): the series, the exponential, the rest.
+    const STAGED: bool = true;
+    #[inline(always)]
+    fn f32_slice<A: Fma>(&self, x: &[f32], y: &mut [f32]) {
+        let [mut series, mut hi, mut lo, mut s1] = [[0.0f32; BLOCK]; 4];
+        for (x, y) in x.chunks(BLOCK).zip(y.chunks_mut(BLOCK)) {
+            let n = x.len();
+            let (y, series, hi, lo, s1) = (&mut y[..n], &mut series[..n], &mut hi[..n], &mut lo[..n], &mut s1[..n]);
+            for i in 0..n {
+                series[i] = tanhshrink_series::<A>(x[i]);
+            }
+            for i in 0..n {
+                (hi[i], lo[i], s1[i], _) = tanhshrink_exp::<A>(x[i]);
+            }
+            for i in 0..n {
+                y[i] = tanhshrink_out::<A>(x[i], series[i], hi[i], lo[i], s1[i], vmath32::TWO_M64);
+            }
         }
     }
     #[inline(always)]

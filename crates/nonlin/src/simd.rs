@@ -226,23 +226,17 @@ fn split(n: usize, from: usize, f: &(dyn Fn(Range<usize>) + Sync)) {
 
 #[inline(always)]
 fn fwd_loop<T: Float, K: Kernel<T>, A: Fma>(k: &K, x: &[T], y: &mut [T]) {
-    for (y, &x) in y.iter_mut().zip(x) {
-        *y = k.forward::<A>(x);
-    }
+    k.forward_slice::<A>(x, y)
 }
 
 #[inline(always)]
 fn inplace_loop<T: Float, K: Kernel<T>, A: Fma>(k: &K, x: &mut [T]) {
-    for x in x.iter_mut() {
-        *x = k.forward::<A>(*x);
-    }
+    k.forward_inplace::<A>(x)
 }
 
 #[inline(always)]
 fn bwd_loop<T: Float, K: Kernel<T>, A: Fma>(k: &K, x: &[T], g: &[T], gx: &mut [T]) {
-    for ((gx, &x), &g) in gx.iter_mut().zip(x).zip(g) {
-        *gx = k.backward::<A>(x, g);
-    }
+    k.backward_slice::<A>(x, g, gx)
 }
 
 #[inline(always)]

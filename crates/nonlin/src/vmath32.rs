@@ -1,6 +1,6 @@
 //! Branch-free elementary functions for the `f32` kernels, in two flavours:
 //!
-//! - **Native `f32`** (`exp_parts_fast`, `exp_split`, `exp_split_lean`, `exp_split_sum`, `exp_split_exact`,
+//! - **Native `f32`** (`exp_parts_fast`, `exp_split`, `exp_split_lean`, `reduce_sum`, `exp_split_exact`,
 //!   `exp_scaled_parts`, `expm1_neg`, `expm1_neg_scaled`, `sigmoid_acc`, `log1pexp`, `scale_down`): eight lanes
 //!   per AVX2 register.
 //!   Cody–Waite reduction with Cephes' split ln 2, Cephes' `expf` polynomial, the final steps fused (`A::f32`), and
@@ -41,8 +41,8 @@ fn pow2_pair(k: f32) -> (f32, f32) {
     (pow2(k, 64), TWO_M64)
 }
 
-/// 2⁻⁶⁴.
-const TWO_M64: f32 = 5.421_010_9e-20;
+/// 2⁻⁶⁴: the second factor of every [`pow2_pair`], which the kernels computed in stages pass as a constant.
+pub(crate) const TWO_M64: f32 = 5.421_010_9e-20;
 
 /// The arguments the `exp` functions below accept, whatever they are given: e⁻¹³¹ is 0 in `f32` whatever it is
 /// multiplied by here, and [`pow2_pair`] covers the exponents of [−131, 43] (callers need x ≤ 0).
@@ -144,21 +144,21 @@ pub(crate) fn exp_split_lean<A: Fma>(x: f32, x_lo: f32) -> (f32, f32, f32, f32) 
     exp_split_tail::<A>(k, r, x_lo)
 }
 
-/// [`exp_split_lean`] of `x + y + x_lo` where `x` is large and `y` is not (|y| ≤ 2): `y` joins after the exact
-/// first step of the reduction, `r = ((x − n·LN2_HI) + y) − n·LN2_LO`, so it is rounded at the scale of `r`, not of
-/// `x`. No clamp: `x + y` must be in [`EXP_MIN`, `EXP_MAX`] (a NaN gives garbage, for the caller to select away).
+/// The reduction for `e^(x + y + x_lo)` where `x` is large and `y` is not (|y| ≤ 2): `(k, r)` with
+/// `x + y ≈ n·ln2 + r` and `k = SHIFT + n`; `y` joins after the exact first step, `r = ((x − n·LN2_HI) + y) −
+/// n·LN2_LO`, so it is rounded at the scale of `r`, not of `x`. [`exp_split_tail`]`(k, r, x_lo)` finishes it. No
+/// clamp: `x + y` must be in [`EXP_MIN`, `EXP_MAX`] (a NaN gives garbage, for the caller to select away).
 #[inline(always)]
-pub(crate) fn exp_split_sum<A: Fma>(x: f32, y: f32, x_lo: f32) -> (f32, f32, f32, f32) {
+pub(crate) fn reduce_sum<A: Fma>(x: f32, y: f32) -> (f32, f32) {
     let (n, k) = steps_of_ln2::<A>(x + y);
-    let r = A::f32(n, -LN2_LO, A::f32(n, -LN2_HI, x) + y);
-    exp_split_tail::<A>(k, r, x_lo)
+    (k, A::f32(n, -LN2_LO, A::f32(n, -LN2_HI, x) + y))
 }
 
 /// `e^(n·ln2 + r + x_lo)` as `(hi, lo, s1, s2)` given `k = SHIFT + n`: the common end of [`exp_split`],
-/// [`exp_split_lean`] and [`exp_split_sum`]. `x_lo` can be far above ulp(r) (CELU's x/α keeps its own low part),
+/// [`exp_split_lean`] and [`reduce_sum`]. `x_lo` can be far above ulp(r) (CELU's x/α keeps its own low part),
 /// so it multiplies all of `eʳ`.
 #[inline(always)]
-fn exp_split_tail<A: Fma>(k: f32, r: f32, x_lo: f32) -> (f32, f32, f32, f32) {
+pub(crate) fn exp_split_tail<A: Fma>(k: f32, r: f32, x_lo: f32) -> (f32, f32, f32, f32) {
     let (hi, e) = one_plus(r);
     let c0 = (r * r) * expm1_poly::<A>(r);
     let (s1, s2) = pow2_pair(k);
@@ -225,6 +225,21 @@ pub(crate) fn log1pexp<A: Fma>(x: f32) -> f32 {
 /// [`log1pexp`] and the `t = e^(−|x|)` it computes on the way (within an ULP; 0 for ±∞).
 #[inline(always)]
 pub(crate) fn log1pexp_and_exp<A: Fma>(x: f32) -> (f32, f32) {
+    let (hi, lo, s1, s2) = exp_split_exact::<A>(-x.abs());
+    let tp = log1pexp_tp::<A>(hi, lo, s1, s2);
+    log1pexp_finish::<A>(x, hi, lo, s1, s2, tp)
+}
+
+/// `t·P(t)` of [`log1pexp`] from `t = e^(−|x|) = (hi + lo)·s1·s2`.
+#[inline(always)]
+fn log1pexp_tp<A: Fma>(hi: f32, lo: f32, s1: f32, s2: f32) -> f32 {
+    let t = (hi + lo) * (s1 * s2);
+    t * horner::<A, 7>(t, &LOG1P_P)
+}
+
+/// The rest of [`log1pexp_and_exp`], given `e^(−|x|) = (hi + lo)·s1·s2` and `t·P(t)`.
+#[inline(always)]
+fn log1pexp_finish<A: Fma>(x: f32, hi: f32, lo: f32, s1: f32, s2: f32, tp: f32) -> (f32, f32) {
     let a = x.abs();
     let u = x * x;
     let u_lo = A::f32(x, x, -u);
@@ -233,11 +248,9 @@ pub(crate) fn log1pexp_and_exp<A: Fma>(x: f32) -> (f32, f32) {
     let s0 = LN2_HI_F32 + half;
     let e0 = (LN2_HI_F32 - s0) + half;
     let centre = s0 + (e0 + (LN2_LO_F32 + g));
-    let (hi, lo, s1, s2) = exp_split_exact::<A>(-a);
     let s = s1 * s2;
     let ev = hi + lo;
     let t = ev * s;
-    let tp = t * horner::<A, 7>(t, &LOG1P_P);
     let m = hi + A::f32(tp, ev, lo);
     let negative = (m * s1) * s2;
     let positive = A::f32(m, s, x);
@@ -249,6 +262,32 @@ pub(crate) fn log1pexp_and_exp<A: Fma>(x: f32) -> (f32, f32) {
         positive
     };
     (y, t)
+}
+
+/// `y[i] = finish(x[i], log1pexp(arg(x[i])))` in three stages over blocks (see [`crate::kernel::Smooth::f32_slice`]):
+/// the exponential, `ln(1 + t)`'s polynomial, the rest. The same bits as per element.
+#[inline(always)]
+pub(crate) fn log1pexp_staged<A: Fma>(
+    x: &[f32],
+    y: &mut [f32],
+    arg: impl Fn(f32) -> f32,
+    finish: impl Fn(f32, f32) -> f32,
+) {
+    use crate::kernel::BLOCK;
+    let [mut hi, mut lo, mut s1, mut tp] = [[0.0f32; BLOCK]; 4];
+    for (x, y) in x.chunks(BLOCK).zip(y.chunks_mut(BLOCK)) {
+        let n = x.len();
+        let (y, hi, lo, s1, tp) = (&mut y[..n], &mut hi[..n], &mut lo[..n], &mut s1[..n], &mut tp[..n]);
+        for i in 0..n {
+            (hi[i], lo[i], s1[i], _) = exp_split_exact::<A>(-arg(x[i]).abs());
+        }
+        for i in 0..n {
+            tp[i] = log1pexp_tp::<A>(hi[i], lo[i], s1[i], TWO_M64);
+        }
+        for i in 0..n {
+            y[i] = finish(x[i], log1pexp_finish::<A>(arg(x[i]), hi[i], lo[i], s1[i], TWO_M64, tp[i]).0);
+        }
+    }
 }
 
 /// `c[0] + c[1]·x + … + c[N−1]·x^(N−1)` by Horner's scheme.
@@ -294,11 +333,17 @@ const LOG1P_P: [f32; 7] = [-0.5, 0.33333218, -0.2499487, 0.19912979, -0.15945938
 /// (then [`exp_split_exact`] is enough).
 #[inline(always)]
 pub(crate) fn sigmoid_acc<A: Fma, const EXACT: bool>(z: f32, z_lo: f32) -> f32 {
-    let (hi, lo, s1, s2) = if EXACT {
+    let e = if EXACT {
         exp_split_exact::<A>(-z.abs())
     } else {
         exp_split::<A>(-z.abs(), if z < 0.0 { z_lo } else { -z_lo })
     };
+    sigmoid_acc_from::<A>(z, e)
+}
+
+/// [`sigmoid_acc`] given `e^(−|z + z_lo|) = (hi + lo)·s1·s2`.
+#[inline(always)]
+pub(crate) fn sigmoid_acc_from<A: Fma>(z: f32, (hi, lo, s1, s2): (f32, f32, f32, f32)) -> f32 {
     let s = s1 * s2;
     let e = A::f32(hi, s, lo * s);
     let e_lo = A::f32(hi, s, -e) + lo * s;
@@ -313,6 +358,31 @@ pub(crate) fn sigmoid_acc<A: Fma, const EXACT: bool>(z: f32, z_lo: f32) -> f32 {
     // once per arm (two divisions per vector, which perf showed here and in SiLU).
     let inv_den = if z.is_sign_negative() { 1.0 - y } else { y };
     A::f32(r, inv_den, y)
+}
+
+/// `gx[i] = finish(x[i], g[i], e)` with `e = e^(arg(x[i]))` as [`exp_split_exact`] returns it, in two stages over
+/// blocks (see [`crate::kernel::Smooth::f32_slice`]): the exponentials first, then what each gradient makes of
+/// them. The same bits as per element.
+#[inline(always)]
+pub(crate) fn exp_exact_staged_grad<A: Fma>(
+    x: &[f32],
+    g: &[f32],
+    gx: &mut [f32],
+    arg: impl Fn(f32) -> f32,
+    finish: impl Fn(f32, f32, (f32, f32, f32, f32)) -> f32,
+) {
+    use crate::kernel::BLOCK;
+    let [mut hi, mut lo, mut s1] = [[0.0f32; BLOCK]; 3];
+    for ((x, g), gx) in x.chunks(BLOCK).zip(g.chunks(BLOCK)).zip(gx.chunks_mut(BLOCK)) {
+        let n = x.len();
+        let (g, gx, hi, lo, s1) = (&g[..n], &mut gx[..n], &mut hi[..n], &mut lo[..n], &mut s1[..n]);
+        for i in 0..n {
+            (hi[i], lo[i], s1[i], _) = exp_split_exact::<A>(arg(x[i]));
+        }
+        for i in 0..n {
+            gx[i] = finish(x[i], g[i], (hi[i], lo[i], s1[i], TWO_M64));
+        }
+    }
 }
 
 /// `e^(x + x_lo) − 1` for `x ≤ 0` (and NaN): `fma(2ⁿ, eʳ − 1, 2ⁿ − 1)`, one rounding after the reduced value

@@ -84,9 +84,7 @@ mod private {
         }
         #[inline(always)]
         fn smooth_forward_slice<S: Smooth, A: Fma>(s: &S, x: &[Self], y: &mut [Self]) {
-            for (y, &x) in y.iter_mut().zip(x) {
-                *y = s.f::<A>(x);
-            }
+            s.f64_slice::<A>(x, y)
         }
         #[inline(always)]
         fn smooth_forward_inplace<S: Smooth, A: Fma>(s: &S, x: &mut [Self]) {
@@ -96,9 +94,7 @@ mod private {
         }
         #[inline(always)]
         fn smooth_backward_slice<S: Smooth, A: Fma>(s: &S, x: &[Self], g: &[Self], gx: &mut [Self]) {
-            for ((gx, &x), &g) in gx.iter_mut().zip(x).zip(g) {
-                *gx = g * s.df::<A>(x);
-            }
+            s.df64_slice::<A>(x, g, gx)
         }
         #[inline(always)]
         fn buffered_forward<B: Buffered, A: Fma>(b: &B, x: Self) -> (Self, Self) {

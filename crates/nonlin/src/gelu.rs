@@ -27,26 +27,70 @@ const FRAC_1_SQRT_2_LO: f64 = -4.833_646_656_726_457e-17;
 /// `Φ(x) = erfc(−x/√2)/2`. In the tail `erfc(z)` has relative sensitivity `2z` to its argument, so the rounding
 /// of `z = −x/√2` alone would cost up to `z²` ULPs (~600 at x = −25). The rounding error `δ` is recovered with
 /// an FMA and the split constant, and added back to first order: `erfc(z + δ) ≈ erfc(z) − δ·(2/√π)·e^(−z²)`.
+/// `erfc_start` is the first step of that `erfc`, [`MathLib::erfc_start`]`(−x/√2)`.
 #[inline(always)]
-fn normal_cdf<M: MathLib, A: Fma>(x: f64) -> f64 {
+fn normal_cdf_from<M: MathLib, A: Fma>(x: f64, erfc_start: (f64, f64)) -> f64 {
     let z = -x * FRAC_1_SQRT_2;
     let delta = (-x).mul_add(FRAC_1_SQRT_2, -z) + -x * FRAC_1_SQRT_2_LO;
-    let erfc = M::erfc::<A>(z);
+    let erfc = M::erfc_from::<A>(z, erfc_start);
     let correction = delta * FRAC_2_SQRT_PI * M::exp_rough::<A>(-z * z);
     0.5 * if correction.is_finite() { erfc - correction } else { erfc }
+}
+
+/// GELU′ in `f64` given the first step of `erfc(−x/√2)`.
+#[inline(always)]
+fn gelu_df_from<M: MathLib, A: Fma>(x: f64, erfc_start: (f64, f64)) -> f64 {
+    if x.is_infinite() {
+        return if x > 0.0 { 1.0 } else { 0.0 };
+    }
+    normal_cdf_from::<M, A>(x, erfc_start) + x * FRAC_1_SQRT_2PI * M::exp::<A>(-0.5 * x * x)
+}
+
+/// GELU in `f64` given the first step of `erfc(−x/√2)`.
+#[inline(always)]
+fn gelu_from<M: MathLib, A: Fma>(x: f64, erfc_start: (f64, f64)) -> f64 {
+    if x == f64::NEG_INFINITY { -0.0 } else { x * normal_cdf_from::<M, A>(x, erfc_start) }
 }
 
 impl<M: MathLib> Smooth for GeluErf<M> {
     #[inline(always)]
     fn f<A: Fma>(&self, x: f64) -> f64 {
-        if x == f64::NEG_INFINITY { -0.0 } else { x * normal_cdf::<M, A>(x) }
+        gelu_from::<M, A>(x, M::erfc_start::<A>(-x * FRAC_1_SQRT_2))
+    }
+    /// [`GeluErf::f`] in two stages over blocks (see [`Smooth::f32_slice`]): `erfc`'s rational function, then the
+    /// rest.
+    #[inline(always)]
+    fn f64_slice<A: Fma>(&self, x: &[f64], y: &mut [f64]) {
+        let [mut ratio, mut inv] = [[0.0f64; BLOCK]; 2];
+        for (x, y) in x.chunks(BLOCK).zip(y.chunks_mut(BLOCK)) {
+            let n = x.len();
+            let (y, ratio, inv) = (&mut y[..n], &mut ratio[..n], &mut inv[..n]);
+            for i in 0..n {
+                (ratio[i], inv[i]) = M::erfc_start::<A>(-x[i] * FRAC_1_SQRT_2);
+            }
+            for i in 0..n {
+                y[i] = gelu_from::<M, A>(x[i], (ratio[i], inv[i]));
+            }
+        }
     }
     #[inline(always)]
     fn df<A: Fma>(&self, x: f64) -> f64 {
-        if x.is_infinite() {
-            return if x > 0.0 { 1.0 } else { 0.0 };
+        gelu_df_from::<M, A>(x, M::erfc_start::<A>(-x * FRAC_1_SQRT_2))
+    }
+    /// [`GeluErf::df`] in two stages over blocks, as [`GeluErf::f64_slice`].
+    #[inline(always)]
+    fn df64_slice<A: Fma>(&self, x: &[f64], g: &[f64], gx: &mut [f64]) {
+        let [mut ratio, mut inv] = [[0.0f64; BLOCK]; 2];
+        for ((x, g), gx) in x.chunks(BLOCK).zip(g.chunks(BLOCK)).zip(gx.chunks_mut(BLOCK)) {
+            let n = x.len();
+            let (g, gx, ratio, inv) = (&g[..n], &mut gx[..n], &mut ratio[..n], &mut inv[..n]);
+            for i in 0..n {
+                (ratio[i], inv[i]) = M::erfc_start::<A>(-x[i] * FRAC_1_SQRT_2);
+            }
+            for i in 0..n {
+                gx[i] = g[i] * gelu_df_from::<M, A>(x[i], (ratio[i], inv[i]));
+            }
         }
-        normal_cdf::<M, A>(x) + x * FRAC_1_SQRT_2PI * M::exp::<A>(-0.5 * x * x)
     }
     /// Native `f32`, with `a = |x|`, `w = a/(2 + a)` and `x·Φ(x) = −w·e^(−a²/2 + L(w))` for `x = −a ≤ 0`
     /// (`L = ln((1 + a/2)·erfc(a/√2)·e^(a²/2))`, a fitted polynomial, is in [−0.8, 0]: its absolute error is the

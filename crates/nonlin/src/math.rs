@@ -15,6 +15,18 @@ pub(crate) trait MathLib: Copy + Send + Sync + 'static {
     fn log1p<A: Fma>(x: f64) -> f64;
     fn tanh<A: Fma>(x: f64) -> f64;
     fn erfc<A: Fma>(x: f64) -> f64;
+    /// `erfc` in two steps, for kernels computed in stages: `erfc_from(x, erfc_start(x)) = erfc(x)`, the first
+    /// step the library's rational function (by default the whole of `erfc`).
+    #[inline(always)]
+    fn erfc_start<A: Fma>(x: f64) -> (f64, f64) {
+        (Self::erfc::<A>(x), 0.0)
+    }
+    /// The rest of `erfc` after [`MathLib::erfc_start`].
+    #[inline(always)]
+    fn erfc_from<A: Fma>(x: f64, start: (f64, f64)) -> f64 {
+        let _ = x;
+        start.0
+    }
     /// `eˣ` for `x ≤ 0` where a few digits are enough (a first-order correction term); the exact [`MathLib::exp`]
     /// unless the library has something cheaper.
     #[inline(always)]
@@ -51,6 +63,14 @@ impl MathLib for Fast {
     #[inline(always)]
     fn erfc<A: Fma>(x: f64) -> f64 {
         vmath::erfc::<A>(x)
+    }
+    #[inline(always)]
+    fn erfc_start<A: Fma>(x: f64) -> (f64, f64) {
+        vmath::erfc_ratio::<A>(x)
+    }
+    #[inline(always)]
+    fn erfc_from<A: Fma>(x: f64, (ratio, inv): (f64, f64)) -> f64 {
+        vmath::erfc_from::<A>(x, ratio, inv)
     }
     #[inline(always)]
     fn exp_rough<A: Fma>(x: f64) -> f64 {

@@ -162,19 +162,21 @@ impl<M: MathLib> Smooth for Silu<M> {
     /// `e·s·(1 + x·s)`, again with `e` in parts.
     #[inline(always)]
     fn df<A: Fma>(&self, x: f64) -> f64 {
-        let (m, s1, s2) = M::exp_parts::<A>(-x.abs());
-        let e = m * s1 * s2;
-        let s = 1.0 / A::f64(m, s1 * s2, 1.0);
-        let pos = s * (1.0 + x * e * s);
-        let neg = ((m * s * (1.0 + x * s)) * s1) * s2;
-        if x == f64::INFINITY {
-            1.0
-        } else if x == f64::NEG_INFINITY {
-            0.0
-        } else if x >= 0.0 {
-            pos
-        } else {
-            neg
+        silu_df_from::<A>(x, M::exp_parts::<A>(-x.abs()))
+    }
+    /// [`Silu::df`] in two stages over blocks (see [`Smooth::f32_slice`]): the exponential, the rest.
+    #[inline(always)]
+    fn df64_slice<A: Fma>(&self, x: &[f64], g: &[f64], gx: &mut [f64]) {
+        let [mut m, mut s1, mut s2] = [[0.0f64; BLOCK]; 3];
+        for ((x, g), gx) in x.chunks(BLOCK).zip(g.chunks(BLOCK)).zip(gx.chunks_mut(BLOCK)) {
+            let n = x.len();
+            let (g, gx, m, s1, s2) = (&g[..n], &mut gx[..n], &mut m[..n], &mut s1[..n], &mut s2[..n]);
+            for i in 0..n {
+                (m[i], s1[i], s2[i]) = M::exp_parts::<A>(-x[i].abs());
+            }
+            for i in 0..n {
+                gx[i] = g[i] * silu_df_from::<A>(x[i], (m[i], s1[i], s2[i]));
+            }
         }
     }
     /// Native `f32`: `x/(1 + e)` or `((x·m/(1 + e))·s1)·s2` with `e = e^(−|x|) = m·s1·s2`.
@@ -202,6 +204,24 @@ impl<M: MathLib> Smooth for Silu<M> {
     #[inline(always)]
     fn df32_slice<A: Fma>(&self, x: &[f32], g: &[f32], gx: &mut [f32]) {
         vmath32::exp_exact_staged_grad::<A>(x, g, gx, |x| -x.abs(), silu_grad32_from::<A>)
+    }
+}
+
+/// SiLU′ in `f64` given `e^(−|x|) = m·s1·s2`.
+#[inline(always)]
+fn silu_df_from<A: Fma>(x: f64, (m, s1, s2): (f64, f64, f64)) -> f64 {
+    let e = m * s1 * s2;
+    let s = 1.0 / A::f64(m, s1 * s2, 1.0);
+    let pos = s * (1.0 + x * e * s);
+    let neg = ((m * s * (1.0 + x * s)) * s1) * s2;
+    if x == f64::INFINITY {
+        1.0
+    } else if x == f64::NEG_INFINITY {
+        0.0
+    } else if x >= 0.0 {
+        pos
+    } else {
+        neg
     }
 }
 

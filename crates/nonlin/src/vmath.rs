@@ -274,6 +274,14 @@ fn horner<const N: usize>(c: &[f64; N], z: f64) -> f64 {
 /// relative accuracy holds deep into the tail.
 #[inline(always)]
 pub(crate) fn erfc<A: Fma>(x: f64) -> f64 {
+    let (ratio, inv) = erfc_ratio::<A>(x);
+    erfc_from::<A>(x, ratio, inv)
+}
+
+/// The first step of [`erfc`]: fdlibm's rational function for the range of `x` (its `y`, `P/Q` or `R/S`), and
+/// `1/|x|`.
+#[inline(always)]
+pub(crate) fn erfc_ratio<A: Fma>(x: f64) -> (f64, f64) {
     use erfc_coef::*;
     let ax = x.abs();
     // Each range's rational function is formed as (numerator, denominator) and the lane's own pair is divided once
@@ -300,8 +308,14 @@ pub(crate) fn erfc<A: Fma>(x: f64) -> f64 {
     } else {
         far_pq
     };
-    // fdlibm's y, P/Q or R/S, whichever this lane's range uses.
-    let ratio = p / q;
+    (p / q, inv)
+}
+
+/// The rest of [`erfc`], given [`erfc_ratio`].
+#[inline(always)]
+pub(crate) fn erfc_from<A: Fma>(x: f64, ratio: f64, inv: f64) -> f64 {
+    use erfc_coef::*;
+    let ax = x.abs();
     let small = if x < 0.25 { 1.0 - (x + x * ratio) } else { 0.5 - (x - 0.5 + x * ratio) };
     let mid = if x < 0.0 { 1.0 + ERX + ratio } else { 1.0 - ERX - ratio };
     let zt = f64::from_bits(ax.to_bits() & 0xffff_ffff_0000_0000);

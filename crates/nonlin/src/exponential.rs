@@ -2,7 +2,7 @@
 
 use std::marker::PhantomData;
 
-use crate::kernel::Smooth;
+use crate::kernel::{BLOCK, Smooth};
 use crate::math::{Fast, Fma, MathLib, log1pexp, sigmoid};
 use crate::vmath32::{self, Split};
 
@@ -271,20 +271,40 @@ impl<M: MathLib> Smooth for Mish<M> {
     /// Lean `f64`: the gradient has a zero at x ≈ −1.19, where `f32` arithmetic would have no correct digits.
     #[inline(always)]
     fn df32<A: Fma>(&self, x: f32, g: f32) -> f32 {
-        let x = x as f64;
-        let e = vmath32::exp64::<A>(x);
-        let n = e * (e + 2.0);
-        // e·(q + x·r·w) with q = (e + 2)/(n + 2), r = 1/(1 + e), w = 4(n + 1)/(n + 2)², over one denominator:
-        // one division instead of three (no overflow: e ≤ e²⁰ here, so the denominator stays below 1e44).
-        let (p, m) = (1.0 + e, n + 2.0);
-        let d = e * ((e + 2.0) * p * m + 4.0 * x * (n + 1.0)) / (p * m * m);
-        let d = if x > MISH_LINEAR {
-            1.0
-        } else if x == f64::NEG_INFINITY {
-            0.0
-        } else {
-            d
-        };
-        (g as f64 * d) as f32
+        mish_grad32_from(x, g, vmath32::exp64::<A>(x as f64))
     }
+    /// [`Mish::df32`] in two stages over blocks (see [`Smooth::f32_slice`]): the exponential, the rest.
+    #[inline(always)]
+    fn df32_slice<A: Fma>(&self, x: &[f32], g: &[f32], gx: &mut [f32]) {
+        let mut e = [0.0f64; BLOCK];
+        for ((x, g), gx) in x.chunks(BLOCK).zip(g.chunks(BLOCK)).zip(gx.chunks_mut(BLOCK)) {
+            let n = x.len();
+            let (g, gx, e) = (&g[..n], &mut gx[..n], &mut e[..n]);
+            for i in 0..n {
+                e[i] = vmath32::exp64::<A>(x[i] as f64);
+            }
+            for i in 0..n {
+                gx[i] = mish_grad32_from(x[i], g[i], e[i]);
+            }
+        }
+    }
+}
+
+/// `g·Mish′(x)` in lean `f64` given `e = eˣ` ([`vmath32::exp64`]).
+#[inline(always)]
+fn mish_grad32_from(x: f32, g: f32, e: f64) -> f32 {
+    let x = x as f64;
+    let n = e * (e + 2.0);
+    // e·(q + x·r·w) with q = (e + 2)/(n + 2), r = 1/(1 + e), w = 4(n + 1)/(n + 2)², over one denominator:
+    // one division instead of three (no overflow: e ≤ e²⁰ here, so the denominator stays below 1e44).
+    let (p, m) = (1.0 + e, n + 2.0);
+    let d = e * ((e + 2.0) * p * m + 4.0 * x * (n + 1.0)) / (p * m * m);
+    let d = if x > MISH_LINEAR {
+        1.0
+    } else if x == f64::NEG_INFINITY {
+        0.0
+    } else {
+        d
+    };
+    (g as f64 * d) as f32
 }

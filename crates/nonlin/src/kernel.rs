@@ -147,7 +147,7 @@ pub(crate) trait Visit<T: Float> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::exponential::Softplus;
+    use crate::exponential::{Mish, Softplus};
     use crate::gelu::{GeluErf, GeluTanh};
     use crate::math::{Emulated, Fused};
     use crate::sigmoid::{LogSigmoid, Sigmoid, Silu, Tanhshrink};
@@ -207,6 +207,7 @@ mod tests {
         same_as_per_element::<_, A>(Tanhshrink::<crate::math::Fast>::default());
         same_as_per_element::<_, A>(Softplus::<crate::math::Fast, true>::new(1.0, 20.0));
         same_as_per_element::<_, A>(Softplus::<crate::math::Fast, true>::new(1.0, 3.0));
+        same_as_per_element::<_, A>(Mish::<crate::math::Fast>::default());
     }
 
     #[test]

@@ -151,12 +151,22 @@ impl<M: MathLib> Smooth for Silu<M> {
     /// subnormal range round once. Every branch is computed and one selected (the loop vectorizes).
     #[inline(always)]
     fn f<A: Fma>(&self, x: f64) -> f64 {
-        let (m, s1, s2) = M::exp_parts::<A>(-x.abs());
-        let d = A::f64(m, s1 * s2, 1.0);
-        // One division for both branches, the scale selected on the sign bit (see `vmath32::sigmoid_acc`).
-        let q = if x >= 0.0 { x } else { x * m } / d;
-        let y = if x.is_sign_negative() { (q * s1) * s2 } else { q };
-        if x == f64::NEG_INFINITY { -0.0 } else { y }
+        silu_f_from::<A>(x, M::exp_parts::<A>(-x.abs()))
+    }
+    /// [`Silu::f`] in two stages over blocks (see [`Smooth::f32_slice`]): the exponential, the rest.
+    #[inline(always)]
+    fn f64_slice<A: Fma>(&self, x: &[f64], y: &mut [f64]) {
+        let [mut m, mut s1, mut s2] = [[0.0f64; BLOCK]; 3];
+        for (x, y) in x.chunks(BLOCK).zip(y.chunks_mut(BLOCK)) {
+            let n = x.len();
+            let (y, m, s1, s2) = (&mut y[..n], &mut m[..n], &mut s1[..n], &mut s2[..n]);
+            for i in 0..n {
+                (m[i], s1[i], s2[i]) = M::exp_parts::<A>(-x[i].abs());
+            }
+            for i in 0..n {
+                y[i] = silu_f_from::<A>(x[i], (m[i], s1[i], s2[i]));
+            }
+        }
     }
     /// `σ(x)·(1 + x·σ(−x))`, with `σ` from `e = e^(−|x|)`, `s = 1/(1 + e)`; for `x < 0` it is
     /// `e·s·(1 + x·s)`, again with `e` in parts.
@@ -205,6 +215,16 @@ impl<M: MathLib> Smooth for Silu<M> {
     fn df32_slice<A: Fma>(&self, x: &[f32], g: &[f32], gx: &mut [f32]) {
         vmath32::exp_exact_staged_grad::<A>(x, g, gx, |x| -x.abs(), silu_grad32_from::<A>)
     }
+}
+
+/// SiLU in `f64` given `e^(−|x|) = m·s1·s2`.
+#[inline(always)]
+fn silu_f_from<A: Fma>(x: f64, (m, s1, s2): (f64, f64, f64)) -> f64 {
+    let d = A::f64(m, s1 * s2, 1.0);
+    // One division for both branches, the scale selected on the sign bit (see `vmath32::sigmoid_acc`).
+    let q = if x >= 0.0 { x } else { x * m } / d;
+    let y = if x.is_sign_negative() { (q * s1) * s2 } else { q };
+    if x == f64::NEG_INFINITY { -0.0 } else { y }
 }
 
 /// SiLU′ in `f64` given `e^(−|x|) = m·s1·s2`.

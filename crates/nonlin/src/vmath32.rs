@@ -1,8 +1,8 @@
 //! Branch-free elementary functions for the `f32` kernels, in two flavours:
 //!
-//! - **Native `f32`** (`exp_parts_fast`, `exp_split`, `exp_split_lean`, `reduce_sum`, `exp_split_exact`,
-//!   `exp_scaled_parts`, `expm1_neg`, `expm1_neg_scaled`, `sigmoid_acc`, `log1pexp`, `scale_down`): eight lanes
-//!   per AVX2 register.
+//! - **Native `f32`** (`exp_parts_fast`, `exp_split`, `exp_split_lean`, `reduce_sum` + `exp_split_tail`,
+//!   `exp_split_exact`, `exp_scaled_parts`, `expm1_neg`, `expm1_neg_scaled`, `sigmoid_acc`, `log1pexp`,
+//!   `scale_down`): eight lanes per AVX2 register.
 //!   Cody–Waite reduction with Cephes' split ln 2, Cephes' `expf` polynomial, the final steps fused (`A::f32`), and
 //!   the power of two in two factors so that callers keep subnormal results to one rounding. 0.55–1 ULP,
 //!   depending on how much of the final step is kept exact (`exp_split` returns `eʳ` as an unevaluated pair for

@@ -2,7 +2,7 @@
 
 use std::marker::PhantomData;
 
-use crate::kernel::{BLOCK, Smooth};
+use crate::kernel::{BLOCK, Scratch, Smooth};
 use crate::math::{Fast, Fma, MathLib, log1pexp, sigmoid};
 use crate::vmath32::{self, Split};
 
@@ -276,7 +276,8 @@ impl<M: MathLib> Smooth for Mish<M> {
     /// [`Mish::df32`] in two stages over blocks (see [`Smooth::f32_slice`]): the exponential, the rest.
     #[inline(always)]
     fn df32_slice<A: Fma>(&self, x: &[f32], g: &[f32], gx: &mut [f32]) {
-        let mut e = [0.0f64; BLOCK];
+        let mut scratch = Scratch::<f64>::take();
+        let [e, ..] = scratch.arrays();
         for ((x, g), gx) in x.chunks(BLOCK).zip(g.chunks(BLOCK)).zip(gx.chunks_mut(BLOCK)) {
             let n = x.len();
             let (g, gx, e) = (&g[..n], &mut gx[..n], &mut e[..n]);

@@ -4,7 +4,7 @@ use std::f64::consts::{FRAC_1_SQRT_2, FRAC_2_SQRT_PI};
 
 use std::marker::PhantomData;
 
-use crate::kernel::{BLOCK, Smooth};
+use crate::kernel::{BLOCK, Scratch, Smooth};
 use crate::math::{Fast, Fma, MathLib, sigmoid};
 use crate::vmath32::{self, Split};
 
@@ -61,7 +61,8 @@ impl<M: MathLib> Smooth for GeluErf<M> {
     /// rest.
     #[inline(always)]
     fn f64_slice<A: Fma>(&self, x: &[f64], y: &mut [f64]) {
-        let [mut ratio, mut inv] = [[0.0f64; BLOCK]; 2];
+        let mut scratch = Scratch::<f64>::take();
+        let [ratio, inv, ..] = scratch.arrays();
         for (x, y) in x.chunks(BLOCK).zip(y.chunks_mut(BLOCK)) {
             let n = x.len();
             let (y, ratio, inv) = (&mut y[..n], &mut ratio[..n], &mut inv[..n]);
@@ -80,7 +81,8 @@ impl<M: MathLib> Smooth for GeluErf<M> {
     /// [`GeluErf::df`] in two stages over blocks, as [`GeluErf::f64_slice`].
     #[inline(always)]
     fn df64_slice<A: Fma>(&self, x: &[f64], g: &[f64], gx: &mut [f64]) {
-        let [mut ratio, mut inv] = [[0.0f64; BLOCK]; 2];
+        let mut scratch = Scratch::<f64>::take();
+        let [ratio, inv, ..] = scratch.arrays();
         for ((x, g), gx) in x.chunks(BLOCK).zip(g.chunks(BLOCK)).zip(gx.chunks_mut(BLOCK)) {
             let n = x.len();
             let (g, gx, ratio, inv) = (&g[..n], &mut gx[..n], &mut ratio[..n], &mut inv[..n]);
@@ -109,7 +111,8 @@ impl<M: MathLib> Smooth for GeluErf<M> {
     const STAGED: bool = true;
     #[inline(always)]
     fn f32_slice<A: Fma>(&self, x: &[f32], y: &mut [f32]) {
-        let [mut w, mut w_lo, mut l, mut k, mut r, mut h_lo, mut hi, mut lo, mut s1] = [[0.0f32; BLOCK]; 9];
+        let mut scratch = Scratch::<f32>::take();
+        let [w, w_lo, l, k, r, h_lo, hi, lo, s1] = scratch.arrays();
         for (x, y) in x.chunks(BLOCK).zip(y.chunks_mut(BLOCK)) {
             let n = x.len();
             let (y, w, w_lo, l, k, r) =
@@ -412,7 +415,8 @@ impl<M: MathLib> Smooth for GeluTanh<M> {
     const STAGED: bool = true;
     #[inline(always)]
     fn f32_slice<A: Fma>(&self, x: &[f32], y: &mut [f32]) {
-        let [mut z, mut z_lo, mut hi, mut lo, mut s1] = [[0.0f32; BLOCK]; 5];
+        let mut scratch = Scratch::<f32>::take();
+        let [z, z_lo, hi, lo, s1, ..] = scratch.arrays();
         for (x, y) in x.chunks(BLOCK).zip(y.chunks_mut(BLOCK)) {
             let n = x.len();
             let (y, z, z_lo) = (&mut y[..n], &mut z[..n], &mut z_lo[..n]);
@@ -445,7 +449,8 @@ impl<M: MathLib> Smooth for GeluTanh<M> {
     /// zero, the rest.
     #[inline(always)]
     fn df32_slice<A: Fma>(&self, x: &[f32], g: &[f32], gx: &mut [f32]) {
-        let [mut z, mut z_lo, mut p, mut p_lo, mut hi, mut lo, mut s1, mut nz] = [[0.0f32; BLOCK]; 8];
+        let mut scratch = Scratch::<f32>::take();
+        let [z, z_lo, p, p_lo, hi, lo, s1, nz, ..] = scratch.arrays();
         for ((x, g), gx) in x.chunks(BLOCK).zip(g.chunks(BLOCK)).zip(gx.chunks_mut(BLOCK)) {
             let n = x.len();
             let (g, gx, z, z_lo, p, p_lo) =

@@ -3,7 +3,7 @@
 use std::marker::PhantomData;
 
 use crate::float::Float;
-use crate::kernel::{BLOCK, Buffered, Kernel, Smooth};
+use crate::kernel::{BLOCK, Buffered, Kernel, Scratch, Smooth};
 use crate::math::{Fast, Fma, MathLib, sech2, sigmoid};
 use crate::vmath32;
 
@@ -56,7 +56,8 @@ fn sigmoid32_from<A: Fma>(x: f32, m: f32, s1: f32, s2: f32) -> f32 {
 /// blocks (see [`Smooth::f32_slice`]): the exponentials first, then what each kernel makes of them.
 #[inline(always)]
 fn exp_staged<A: Fma>(x: &[f32], y: &mut [f32], finish: impl Fn(f32, f32, f32, f32) -> f32) {
-    let [mut m, mut s1] = [[0.0f32; BLOCK]; 2];
+    let mut scratch = Scratch::<f32>::take();
+    let [m, s1, ..] = scratch.arrays();
     for (x, y) in x.chunks(BLOCK).zip(y.chunks_mut(BLOCK)) {
         let n = x.len();
         let (y, m, s1) = (&mut y[..n], &mut m[..n], &mut s1[..n]);
@@ -156,7 +157,8 @@ impl<M: MathLib> Smooth for Silu<M> {
     /// [`Silu::f`] in two stages over blocks (see [`Smooth::f32_slice`]): the exponential, the rest.
     #[inline(always)]
     fn f64_slice<A: Fma>(&self, x: &[f64], y: &mut [f64]) {
-        let [mut m, mut s1, mut s2] = [[0.0f64; BLOCK]; 3];
+        let mut scratch = Scratch::<f64>::take();
+        let [m, s1, s2, ..] = scratch.arrays();
         for (x, y) in x.chunks(BLOCK).zip(y.chunks_mut(BLOCK)) {
             let n = x.len();
             let (y, m, s1, s2) = (&mut y[..n], &mut m[..n], &mut s1[..n], &mut s2[..n]);
@@ -177,7 +179,8 @@ impl<M: MathLib> Smooth for Silu<M> {
     /// [`Silu::df`] in two stages over blocks (see [`Smooth::f32_slice`]): the exponential, the rest.
     #[inline(always)]
     fn df64_slice<A: Fma>(&self, x: &[f64], g: &[f64], gx: &mut [f64]) {
-        let [mut m, mut s1, mut s2] = [[0.0f64; BLOCK]; 3];
+        let mut scratch = Scratch::<f64>::take();
+        let [m, s1, s2, ..] = scratch.arrays();
         for ((x, g), gx) in x.chunks(BLOCK).zip(g.chunks(BLOCK)).zip(gx.chunks_mut(BLOCK)) {
             let n = x.len();
             let (g, gx, m, s1, s2) = (&g[..n], &mut gx[..n], &mut m[..n], &mut s1[..n], &mut s2[..n]);
@@ -449,7 +452,8 @@ impl<M: MathLib> Smooth for Tanhshrink<M> {
     const STAGED: bool = true;
     #[inline(always)]
     fn f32_slice<A: Fma>(&self, x: &[f32], y: &mut [f32]) {
-        let [mut series, mut hi, mut lo, mut s1] = [[0.0f32; BLOCK]; 4];
+        let mut scratch = Scratch::<f32>::take();
+        let [series, hi, lo, s1, ..] = scratch.arrays();
         for (x, y) in x.chunks(BLOCK).zip(y.chunks_mut(BLOCK)) {
             let n = x.len();
             let (y, series, hi, lo, s1) = (&mut y[..n], &mut series[..n], &mut hi[..n], &mut lo[..n], &mut s1[..n]);

@@ -273,8 +273,9 @@ pub(crate) fn log1pexp_staged<A: Fma>(
     arg: impl Fn(f32) -> f32,
     finish: impl Fn(f32, f32) -> f32,
 ) {
-    use crate::kernel::BLOCK;
-    let [mut hi, mut lo, mut s1, mut tp] = [[0.0f32; BLOCK]; 4];
+    use crate::kernel::{BLOCK, Scratch};
+    let mut scratch = Scratch::<f32>::take();
+    let [hi, lo, s1, tp, ..] = scratch.arrays();
     for (x, y) in x.chunks(BLOCK).zip(y.chunks_mut(BLOCK)) {
         let n = x.len();
         let (y, hi, lo, s1, tp) = (&mut y[..n], &mut hi[..n], &mut lo[..n], &mut s1[..n], &mut tp[..n]);
@@ -371,8 +372,9 @@ pub(crate) fn exp_exact_staged_grad<A: Fma>(
     arg: impl Fn(f32) -> f32,
     finish: impl Fn(f32, f32, (f32, f32, f32, f32)) -> f32,
 ) {
-    use crate::kernel::BLOCK;
-    let [mut hi, mut lo, mut s1] = [[0.0f32; BLOCK]; 3];
+    use crate::kernel::{BLOCK, Scratch};
+    let mut scratch = Scratch::<f32>::take();
+    let [hi, lo, s1, ..] = scratch.arrays();
     for ((x, g), gx) in x.chunks(BLOCK).zip(g.chunks(BLOCK)).zip(gx.chunks_mut(BLOCK)) {
         let n = x.len();
         let (g, gx, hi, lo, s1) = (&g[..n], &mut gx[..n], &mut hi[..n], &mut lo[..n], &mut s1[..n]);

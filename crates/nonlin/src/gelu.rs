@@ -114,6 +114,8 @@ impl<M: MathLib> Smooth for GeluErf<M> {
         let mut scratch = Scratch::<f32>::take();
         let [w, w_lo, l, k, r, h_lo, hi, lo, s1] = scratch.arrays();
         for (x, y) in x.chunks(BLOCK).zip(y.chunks_mut(BLOCK)) {
+            crate::kernel::prefetch_next(x);
+            crate::kernel::prefetch_next(y);
             let n = x.len();
             let (y, w, w_lo, l, k, r) =
                 (&mut y[..n], &mut w[..n], &mut w_lo[..n], &mut l[..n], &mut k[..n], &mut r[..n]);

@@ -107,7 +107,12 @@ impl MathLib for Libm {
 /// `σ(x) = 1/(1 + e^(−x))`, evaluated so that it keeps full relative accuracy in both tails.
 #[inline(always)]
 pub(crate) fn sigmoid<M: MathLib, A: Fma>(x: f64) -> f64 {
-    let e = M::exp::<A>(-x.abs());
+    sigmoid_from(x, M::exp::<A>(-x.abs()))
+}
+
+/// [`sigmoid`] given `e = e^(−|x|)`.
+#[inline(always)]
+pub(crate) fn sigmoid_from(x: f64, e: f64) -> f64 {
     let s = 1.0 / (1.0 + e);
     if x >= 0.0 { s } else { e * s }
 }

@@ -4,7 +4,7 @@ use std::marker::PhantomData;
 
 use crate::float::Float;
 use crate::kernel::{BLOCK, Buffered, Kernel, Scratch, Smooth};
-use crate::math::{Fast, Fma, MathLib, sech2, sigmoid};
+use crate::math::{Fast, Fma, MathLib, sech2, sigmoid, sigmoid_from};
 use crate::vmath32;
 
 /// `σ(x)`. Gradient `σ(x)·σ(−x)`, from `x` — PyTorch's `y(1 − y)` is 0 once `y` rounds to 1.
@@ -15,6 +15,22 @@ impl<M: MathLib> Smooth for Sigmoid<M> {
     #[inline(always)]
     fn f<A: Fma>(&self, x: f64) -> f64 {
         sigmoid::<M, A>(x)
+    }
+    /// [`Sigmoid::f`] in two stages over blocks (see [`Smooth::f32_slice`]): the exponential, the quotient.
+    #[inline(always)]
+    fn f64_slice<A: Fma>(&self, x: &[f64], y: &mut [f64]) {
+        let mut scratch = Scratch::<f64>::take();
+        let [e, ..] = scratch.arrays();
+        for (x, y) in x.chunks(BLOCK).zip(y.chunks_mut(BLOCK)) {
+            let n = x.len();
+            let (y, e) = (&mut y[..n], &mut e[..n]);
+            for i in 0..n {
+                e[i] = M::exp::<A>(-x[i].abs());
+            }
+            for i in 0..n {
+                y[i] = sigmoid_from(x[i], e[i]);
+            }
+        }
     }
     #[inline(always)]
     fn df<A: Fma>(&self, x: f64) -> f64 {

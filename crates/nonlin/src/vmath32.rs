@@ -1,17 +1,18 @@
 //! Branch-free elementary functions for the `f32` kernels, in two flavours:
 //!
 //! - **Native `f32`** (`exp_parts_fast`, `exp_split`, `exp_split_lean`, `reduce_sum` + `exp_split_tail`,
-//!   `exp_split_exact`, `exp_scaled_parts`, `expm1_neg`, `expm1_neg_scaled`, `sigmoid_acc`, `log1pexp`,
-//!   `scale_down`): eight lanes per AVX2 register.
+//!   `exp_split_exact`, `exp_scaled_parts`, `expm1_neg`, `expm1_neg_scaled`, `sigmoid_acc`, `log1pexp`): eight
+//!   lanes per AVX2 register.
 //!   Cody–Waite reduction with Cephes' split ln 2, Cephes' `expf` polynomial, the final steps fused (`A::f32`), and
 //!   the power of two in two factors so that callers keep subnormal results to one rounding. 0.55–1 ULP,
 //!   depending on how much of the final step is kept exact (`exp_split` returns `eʳ` as an unevaluated pair for
 //!   callers to fold into their own last rounding).
-//! - **Lean `f64`** (`exp64`, `log1p_unit64`, `tanh64`): for activations whose `f32` results must be
-//!   within about half an ULP (PyTorch is that accurate for tanh), or that have no native kernel yet. Valid only on
-//!   the argument ranges an `f32` input can produce, which lets them drop the subnormal handling and most of the
-//!   polynomial degree the full-range `vmath` functions need: relative error below 2⁻³⁵, so the `f32` result is
-//!   off by at most 0.5 + 2⁻¹¹ ULP.
+//! - **Lean `f64`** (`exp64`, `exp64_short`, `log1p_unit64`, `tanh64`): for activations whose `f32` results must be
+//!   within about half an ULP (PyTorch is that accurate for tanh), whose `f32` form would need pair arithmetic
+//!   (the tanh-GELU's argument), or that have no native kernel yet. Valid only on the argument ranges an `f32`
+//!   input can produce, which lets them drop the subnormal handling and most of the polynomial degree the
+//!   full-range `vmath` functions need: relative error below 2⁻³⁵, so the `f32` result is off by at most
+//!   0.5 + 2⁻¹¹ ULP (`exp64_short`: 2⁻²⁸·⁹, 0.53 ULP).
 //!
 //! Special values are selects, never branches, so LLVM vectorizes every caller.
 
@@ -164,31 +165,6 @@ pub(crate) fn exp_split_tail<A: Fma>(k: f32, r: f32, x_lo: f32) -> (f32, f32, f3
     let (s1, s2) = pow2_pair(k);
     (hi, e + A::f32(x_lo, hi + c0, c0), s1, s2)
 }
-
-/// `q·2ⁿ` given `t = 2ⁿ⁺⁶⁴` (−190 ≤ n ≤ 0, so `t` is normal; `t = 2⁶⁴` scales by 1), rounded once as
-/// `(q·t)·2⁻⁶⁴` would be, but without a floating-point operation whose result is subnormal: each one costs a
-/// microcode assist (~30 cycles per vector on Zen 3), and LLVM forms both arms of a select, so a product that is
-/// subnormal in some lanes cannot be selected away. The exponent is added in integer arithmetic; a result below
-/// 2⁻¹²⁶ is rounded to the subnormal grid by adding 2²³ to |q|·2ⁿ⁺¹⁴⁹ (whose unit is then 2⁻¹⁴⁹) and taking the
-/// bits (2⁻¹²⁶ itself comes out right, as the bits of 2²⁴ − 2²³). A NaN `q` with `t = 2⁶⁴` comes out as itself;
-/// with any other `t` it gives garbage.
-#[inline(always)]
-pub(crate) fn scale_down<A: Fma>(q: f32, t: f32) -> f32 {
-    let bits = q.to_bits();
-    let mag = bits & 0x7fff_ffff;
-    let normal = mag.wrapping_add(t.to_bits().wrapping_sub(TWO_64.to_bits()));
-    // `normal` as a signed number: below the smallest normal (or negative), the result is subnormal.
-    let small = (normal as i32) < 0x0080_0000;
-    let w = A::f32((q.abs() * t).min(TWO_M62), TWO_85, TWO_23);
-    let sub = w.to_bits().wrapping_sub(TWO_23.to_bits());
-    f32::from_bits(if small { sub } else { normal } | (bits & 0x8000_0000))
-}
-
-/// 2⁶⁴ and the constants of [`scale_down`]: 2⁻⁶², 2⁸⁵, 2²³.
-pub(crate) const TWO_64: f32 = 1.844_674_4e19;
-const TWO_M62: f32 = 2.168_404_3e-19;
-const TWO_85: f32 = 3.868_562_6e25;
-const TWO_23: f32 = 8_388_608.0;
 
 /// [`exp_split`] for an argument without a low part: `r` rounded once (costing at most 0.1 ULP of `eʳ`) instead
 /// of kept as a pair, which saves five operations. For `x ≤ EXP_MAX` (and NaN): only the lower clamp is applied.
@@ -458,6 +434,36 @@ pub(crate) fn exp64<A: Fma>(x: f64) -> f64 {
     if x < -600.0 { 0.0 } else { y }
 }
 
+/// `eˣ` for `x ≤ 0` (and NaN) to a relative error of 2.0e-9 (2⁻²⁸·⁹, 0.03 ULP of an `f32` result): [`exp64`]'s
+/// reduction to |r| ≤ ln2/2 with ln 2 in one constant (an error of |n|·2⁻⁵⁵, below 2⁻⁴⁵ here), then a degree-6
+/// fit instead of Taylor to r¹⁰. For `f32` kernels that round once at the end and need no more. `x` is clamped at
+/// −700 (`e⁻⁷⁰⁰` ≈ 1e−304, zero to every `f32` result) so that 2ⁿ stays a normal `f64`.
+#[inline(always)]
+pub(crate) fn exp64_short<A: Fma>(x: f64) -> f64 {
+    let x = if x < -700.0 { -700.0 } else { x };
+    let k = A::f64(x, std::f64::consts::LOG2_E, SHIFT64);
+    let r = A::f64(k - SHIFT64, -std::f64::consts::LN_2, x);
+    let c = &EXP64_SHORT;
+    let r2 = r * r;
+    let p01 = A::f64(c[0], r, 1.0);
+    let p23 = A::f64(c[2], r, c[1]);
+    let p45 = A::f64(c[4], r, c[3]);
+    let p = A::f64(A::f64(c[5], r2, p45), r2 * r2, A::f64(p23, r2, p01));
+    // The low bits of `k` hold n: shifted into the exponent field and biased, they make 2ⁿ.
+    p * f64::from_bits((k.to_bits() << 52).wrapping_add(1023 << 52))
+}
+
+// Generated by tools/fit/coefficients.py (mpmath; fit error in its output).
+/// `eʳ = 1 + r·C(r)` on |r| ≤ ln2/2, relative error 1.97e-9.
+const EXP64_SHORT: [f64; 6] = [
+    1.00000003216587,
+    0.4999999420890912,
+    0.16666431258663905,
+    0.04166800205469269,
+    0.008374155654007159,
+    0.0013843653385892767,
+];
+
 /// `ln(1 + e)` for `e` in [0, 1] (and NaN): `1 + e = 2ᵏ·u` with `u` in [√½, √2], `ln u = 2·atanh(s)`,
 /// `s = (u − 1)/(u + 1)`, |s| ≤ 0.172, by its series to s¹³ (truncation < 2⁻³⁹), plus the rounding error of
 /// `1 + e` (first order: wherever it matters, `1 + e` is close to 1).
@@ -563,39 +569,4 @@ pub(crate) fn near_zero<A: Fma, const N: usize>(x: f32, zero_hi: f32, zero_lo: f
 pub(crate) fn near_zero_estrin<A: Fma>(x: f32, zero_hi: f32, zero_lo: f32, t: &[f32; 10]) -> f32 {
     let d = (x - zero_hi) - zero_lo;
     d * estrin10::<A>(d, t)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::math::Fused;
-
-    /// `scale_down` against the plain products `(q·t)·2⁻⁶⁴`, which round a subnormal result once where `q·t` is
-    /// normal (exact): every exponent of the scale, pseudo-random mantissas at exponents across the range.
-    #[test]
-    fn scale_down_rounds_as_the_products() {
-        let mut checked = 0;
-        for n in -190..=0 {
-            let t = f32::from_bits(((n + 64 + 127) as u32) << 23);
-            for k in 0..4000u32 {
-                for e in [1u32, 20, 60, 100, 126, 140, 180, 200, 254] {
-                    let m = k.wrapping_mul(2_654_435_761) & 0x007f_ffff;
-                    for q in [f32::from_bits((e << 23) | m), -f32::from_bits((e << 23) | m)] {
-                        // The reference is exact where q·t is a normal number (as it is in the callers).
-                        if !(q * t).is_normal() {
-                            continue;
-                        }
-                        let want = (q * t) * TWO_M64;
-                        let got = scale_down::<Fused>(q, t);
-                        assert_eq!(got.to_bits(), want.to_bits(), "q = {q:e}, n = {n}: {got:e} vs {want:e}");
-                        checked += 1;
-                    }
-                }
-            }
-        }
-        assert_eq!(scale_down::<Fused>(0.0, 1.0).to_bits(), 0);
-        assert_eq!(scale_down::<Fused>(-0.0, 1.0).to_bits(), (-0.0f32).to_bits());
-        assert_eq!(scale_down::<Fused>(3.5, TWO_64), 3.5);
-        assert!(checked > 1_000_000);
-    }
 }

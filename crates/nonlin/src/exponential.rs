@@ -158,7 +158,7 @@ impl<M: MathLib, const UNIT: bool> Smooth for Softplus<M, UNIT> {
         if z > self.threshold { x } else { y as f32 }
     }
     /// β = 1: [`Softplus::f32`] in three stages (see [`Smooth::f32_slice`], [`vmath32::log1pexp_staged`]).
-    const STAGED: bool = UNIT;
+    const STAGED32: bool = UNIT;
     #[inline(always)]
     fn f32_slice<A: Fma>(&self, x: &[f32], y: &mut [f32]) {
         if UNIT {

@@ -28,6 +28,19 @@ mod private {
         /// The largest value whose product with 6 does not overflow (Hardswish).
         const MAX_OVER_6: Self;
     }
+    /// An in-place forward of a kernel computed in stages: its stages read the input after the first has written,
+    /// so each block is copied out and the slice kernel runs from the copy. (A trait call rather than a closure: a
+    /// closure that LLVM did not inline would be compiled without the caller's target features.)
+    #[inline(always)]
+    fn forward_inplace_in_blocks<T: Sealed + Copy + Default, S: Smooth, A: Fma>(s: &S, x: &mut [T]) {
+        let mut copy = [T::default(); BLOCK];
+        for x in x.chunks_mut(BLOCK) {
+            let copy = &mut copy[..x.len()];
+            copy.copy_from_slice(x);
+            T::smooth_forward_slice::<S, A>(s, copy, x);
+        }
+    }
+
     impl Sealed for f32 {
         const MAX_OVER_6: Self = f32::MAX / 6.0;
         #[inline(always)]
@@ -44,14 +57,8 @@ mod private {
         }
         #[inline(always)]
         fn smooth_forward_inplace<S: Smooth, A: Fma>(s: &S, x: &mut [Self]) {
-            if S::STAGED {
-                // The stages read the input after the first has written: each block is copied out first.
-                let mut copy = [0.0; BLOCK];
-                for x in x.chunks_mut(BLOCK) {
-                    let copy = &mut copy[..x.len()];
-                    copy.copy_from_slice(x);
-                    s.f32_slice::<A>(copy, x);
-                }
+            if S::STAGED32 {
+                forward_inplace_in_blocks::<Self, S, A>(s, x)
             } else {
                 for x in x.iter_mut() {
                     *x = s.f32::<A>(*x);
@@ -88,8 +95,12 @@ mod private {
         }
         #[inline(always)]
         fn smooth_forward_inplace<S: Smooth, A: Fma>(s: &S, x: &mut [Self]) {
-            for x in x.iter_mut() {
-                *x = s.f::<A>(*x);
+            if S::STAGED64 {
+                forward_inplace_in_blocks::<Self, S, A>(s, x)
+            } else {
+                for x in x.iter_mut() {
+                    *x = s.f::<A>(*x);
+                }
             }
         }
         #[inline(always)]

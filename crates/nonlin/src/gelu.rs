@@ -59,6 +59,7 @@ impl<M: MathLib> Smooth for GeluErf<M> {
     }
     /// [`GeluErf::f`] in two stages over blocks (see [`Smooth::f32_slice`]): `erfc`'s rational function, then the
     /// rest.
+    const STAGED64: bool = true;
     #[inline(always)]
     fn f64_slice<A: Fma>(&self, x: &[f64], y: &mut [f64]) {
         let mut scratch = Scratch::<f64>::take();
@@ -108,7 +109,7 @@ impl<M: MathLib> Smooth for GeluErf<M> {
     }
     /// [`GeluErf::f32`]'s steps in five stages over blocks (see [`Smooth::f32_slice`]): the quotient, `L`, the
     /// exponential's reduction, its polynomial, the product. 0.55 → 0.85 Gelem/s at 65,536 elements on Zen 3.
-    const STAGED: bool = true;
+    const STAGED32: bool = true;
     #[inline(always)]
     fn f32_slice<A: Fma>(&self, x: &[f32], y: &mut [f32]) {
         let mut scratch = Scratch::<f32>::take();
@@ -339,7 +340,7 @@ impl<M: MathLib> Smooth for GeluTanh<M> {
     }
     /// [`GeluTanh::f32`] in three stages (see [`Smooth::f32_slice`]): the exponential's argument, the exponential,
     /// the quotient.
-    const STAGED: bool = true;
+    const STAGED32: bool = true;
     #[inline(always)]
     fn f32_slice<A: Fma>(&self, x: &[f32], y: &mut [f32]) {
         let mut scratch = Scratch::<f64>::take();

@@ -24,7 +24,7 @@ pub(crate) trait Kernel<T: Float>: Copy + Send + Sync {
     /// `∂L/∂x` given `∂L/∂f(x) = g`.
     fn backward<A: Fma>(&self, x: T, g: T) -> T;
     /// `y = f(x)` over slices of equal length: [`Kernel::forward`] per element, unless the kernel is computed in
-    /// stages ([`Smooth::STAGED`]). The same bits either way (but for the sign of a NaN, see the test below).
+    /// stages ([`Smooth::STAGED32`]). The same bits either way (but for the sign of a NaN, see the test below).
     #[inline(always)]
     fn forward_slice<A: Fma>(&self, x: &[T], y: &mut [T]) {
         for (y, &x) in y.iter_mut().zip(x) {
@@ -52,8 +52,11 @@ pub(crate) trait Kernel<T: Float>: Copy + Send + Sync {
 /// must stay within the accuracy targets that `nonlin accuracy --exhaustive` checks. `A` says how the dispatch level
 /// forms multiply-adds, in `f64` as in `f32`.
 pub(crate) trait Smooth: Copy + Send + Sync {
-    /// Whether the `f32` kernels run over slices in stages ([`Smooth::f32_slice`], [`Smooth::df32_slice`]).
-    const STAGED: bool = false;
+    /// Whether the `f32` forward runs over slices in stages ([`Smooth::f32_slice`] overridden): then an in-place
+    /// forward copies each block out and runs the slice kernel on the copy.
+    const STAGED32: bool = false;
+    /// Likewise for the `f64` forward ([`Smooth::f64_slice`]).
+    const STAGED64: bool = false;
     fn f<A: Fma>(&self, x: f64) -> f64;
     fn df<A: Fma>(&self, x: f64) -> f64;
     /// `f(x)` for `f32`.
@@ -67,7 +70,7 @@ pub(crate) trait Smooth: Copy + Send + Sync {
         (g as f64 * self.df::<A>(x as f64)) as f32
     }
     /// [`Smooth::f32`] over slices of equal length. A kernel whose per-element formula is one long chain of
-    /// dependent operations overrides it (and sets [`Smooth::STAGED`]) to run the formula in stages, each a loop
+    /// dependent operations overrides it (and sets [`Smooth::STAGED32`]) to run the formula in stages, each a loop
     /// over a block of up to [`BLOCK`] elements whose intermediate results wait in arrays on the stack: the
     /// per-element loop keeps too few elements in flight to fill the FMA units (on Zen 3 a copy of the exact GELU
     /// ran 0.55 → 0.85 Gelem/s in five stages). The stages must perform the per-element operations in the same
@@ -78,7 +81,7 @@ pub(crate) trait Smooth: Copy + Send + Sync {
             *y = self.f32::<A>(x);
         }
     }
-    /// [`Smooth::f`] over slices of equal length, likewise (for `f64`, whatever [`Smooth::STAGED`] says).
+    /// [`Smooth::f`] over slices of equal length, likewise (and [`Smooth::STAGED64`]).
     #[inline(always)]
     fn f64_slice<A: Fma>(&self, x: &[f64], y: &mut [f64]) {
         for (y, &x) in y.iter_mut().zip(x) {
@@ -250,30 +253,34 @@ mod tests {
         v
     }
 
-    /// The staged slice kernels give the per-element kernels' bits, forward and backward, `f32` and `f64`, across
-    /// block boundaries.
+    /// The staged slice kernels give the per-element kernels' bits, forward (out of place and in place) and
+    /// backward, `f32` and `f64`, across block boundaries.
     fn same_as_per_element<S: Smooth, A: Fma>(s: S) {
         let x = inputs();
         let g: Vec<f32> = x.iter().enumerate().map(|(i, _)| if i % 7 == 0 { -1.5 } else { 0.75 }).collect();
-        let (mut y, mut gx) = (vec![0.0; x.len()], vec![0.0; x.len()]);
+        let (mut y, mut gx, mut inplace) = (vec![0.0; x.len()], vec![0.0; x.len()], x.clone());
         s.f32_slice::<A>(&x, &mut y);
         s.df32_slice::<A>(&x, &g, &mut gx);
+        Kernel::<f32>::forward_inplace::<A>(&s, &mut inplace);
         // The same bits, except that a NaN's sign may differ: LLVM may swap the operands of a commutative
         // operation, and which NaN comes out depends on the order (on x86 the first operand's; seen on aarch64 for
         // f32 and on x86 for f64).
         let same32 = |a: f32, b: f32| a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan());
         for i in 0..x.len() {
             assert!(same32(y[i], s.f32::<A>(x[i])), "forward at x[{i}] = {:e}: {:e}", x[i], y[i]);
+            assert!(same32(inplace[i], y[i]), "in place at x[{i}] = {:e}: {:e}", x[i], inplace[i]);
             assert!(same32(gx[i], s.df32::<A>(x[i], g[i])), "backward at x[{i}] = {:e}: {:e}", x[i], gx[i]);
         }
         let same = |a: f64, b: f64| a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan());
         let x: Vec<f64> = x.iter().map(|&v| v as f64).collect();
         let g: Vec<f64> = g.iter().map(|&v| v as f64).collect();
-        let (mut y, mut gx) = (vec![0.0; x.len()], vec![0.0; x.len()]);
+        let (mut y, mut gx, mut inplace) = (vec![0.0; x.len()], vec![0.0; x.len()], x.clone());
         s.f64_slice::<A>(&x, &mut y);
         s.df64_slice::<A>(&x, &g, &mut gx);
+        Kernel::<f64>::forward_inplace::<A>(&s, &mut inplace);
         for i in 0..x.len() {
             assert!(same(y[i], s.f::<A>(x[i])), "f64 forward at x[{i}] = {:e}", x[i]);
+            assert!(same(inplace[i], y[i]), "f64 in place at x[{i}] = {:e}", x[i]);
             assert!(same(gx[i], g[i] * s.df::<A>(x[i])), "f64 backward at x[{i}] = {:e}", x[i]);
         }
     }

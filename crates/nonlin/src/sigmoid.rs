@@ -17,6 +17,7 @@ impl<M: MathLib> Smooth for Sigmoid<M> {
         sigmoid::<M, A>(x)
     }
     /// [`Sigmoid::f`] in two stages over blocks (see [`Smooth::f32_slice`]): the exponential, the quotient.
+    const STAGED64: bool = true;
     #[inline(always)]
     fn f64_slice<A: Fma>(&self, x: &[f64], y: &mut [f64]) {
         let mut scratch = Scratch::<f64>::take();
@@ -42,7 +43,7 @@ impl<M: MathLib> Smooth for Sigmoid<M> {
         sigmoid32::<A>(x)
     }
     /// [`Sigmoid::f32`] in two stages (see [`Smooth::f32_slice`]): the exponential, the quotient.
-    const STAGED: bool = true;
+    const STAGED32: bool = true;
     #[inline(always)]
     fn f32_slice<A: Fma>(&self, x: &[f32], y: &mut [f32]) {
         exp_staged::<A>(x, y, sigmoid32_from::<A>)
@@ -130,7 +131,7 @@ impl<M: MathLib> Smooth for LogSigmoid<M> {
         Self::with_exp32::<A>(x).0
     }
     /// [`LogSigmoid::f32`] in three stages (see [`Smooth::f32_slice`], [`vmath32::log1pexp_staged`]).
-    const STAGED: bool = true;
+    const STAGED32: bool = true;
     #[inline(always)]
     fn f32_slice<A: Fma>(&self, x: &[f32], y: &mut [f32]) {
         vmath32::log1pexp_staged::<A>(x, y, |x| -x, |_, l| 0.0 - l)
@@ -171,6 +172,7 @@ impl<M: MathLib> Smooth for Silu<M> {
         silu_f_from::<A>(x, M::exp_parts::<A>(-x.abs()))
     }
     /// [`Silu::f`] in two stages over blocks (see [`Smooth::f32_slice`]): the exponential, the rest.
+    const STAGED64: bool = true;
     #[inline(always)]
     fn f64_slice<A: Fma>(&self, x: &[f64], y: &mut [f64]) {
         let mut scratch = Scratch::<f64>::take();
@@ -215,7 +217,7 @@ impl<M: MathLib> Smooth for Silu<M> {
         silu32_from::<A>(x, m, s1, s2)
     }
     /// [`Silu::f32`] in two stages (see [`Smooth::f32_slice`]).
-    const STAGED: bool = true;
+    const STAGED32: bool = true;
     #[inline(always)]
     fn f32_slice<A: Fma>(&self, x: &[f32], y: &mut [f32]) {
         exp_staged::<A>(x, y, silu32_from::<A>)
@@ -465,7 +467,7 @@ impl<M: MathLib> Smooth for Tanhshrink<M> {
         tanhshrink_out::<A>(x, tanhshrink_series::<A>(x), hi, lo, s1, s2)
     }
     /// [`Tanhshrink::f32`] in three stages (see [`Smooth::f32_slice`]): the series, the exponential, the rest.
-    const STAGED: bool = true;
+    const STAGED32: bool = true;
     #[inline(always)]
     fn f32_slice<A: Fma>(&self, x: &[f32], y: &mut [f32]) {
         let mut scratch = Scratch::<f32>::take();

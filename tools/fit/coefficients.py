@@ -1,12 +1,14 @@
 """Coefficients of nonlin's native float32 GELU and SiLU kernels (crates/nonlin/src/gelu.rs, sigmoid.rs), against mpmath.
 
 1. GELU (crates/nonlin/src/gelu.rs): with a = |x| and w = a/(2 + a), x·Φ(x) = −w·e^(−a²/2 + L(w)) for x = −a;
-   L = ln((1 + a/2)·erfc(a/√2)·e^(a²/2)) as w·M(w), fitted for absolute error (it is the result's relative error),
-   and K = e^L as 1 + w·K1(w) for relative error (the gradient), both on a in [0, 14.6], coefficients rounded to
-   f32 one at a time.
-2. GELU′(x) = Φ(x) + x·φ(x) near its zero x0 ≈ −0.7518 as (x − x0)·T(x − x0), T a polynomial fitted on
-   x in [−1.2, −0.3] for relative error (evaluated in f32: near the zero the generic formula cancels); likewise
-   SiLU′(x) = σ(x)(1 + x·σ(−x)) near x0 ≈ −1.2785 on [−1.33, −1.23] (crates/nonlin/src/sigmoid.rs).
+   L = ln((1 + a/2)·erfc(a/√2)·e^(a²/2)) as w·M(w), fitted for absolute error (it is the result's relative error)
+   on a in [0, 14.6], coefficients rounded to f32 one at a time.
+2. GELU′(x) = Φ(x) + x·φ(x) = e^(−a²/2)·B for x = −a ≤ 0 (1 − the same for x = a > 0), B = Φ(−a)·e^(a²/2) − a/√(2π)
+   = (a − a0)·Q(w), a0 ≈ 0.7518 where B (and GELU′ at −a0) is zero, w as above, Q fitted on [0, 14.6/16.6] for
+   relative error (the factor a − a0, exact near a0, keeps B accurate where its two terms cancel). SiLU′(x) =
+   σ(x)(1 + x·σ(−x)) near its zero x0 ≈ −1.2785 as (x − x0)·T(x − x0), T fitted on [−1.33, −1.23] for relative
+   error (crates/nonlin/src/sigmoid.rs; near the zero the generic formula cancels), and the tanh-GELU′ likewise near
+   x0 ≈ −0.7525 on [−1.3, −0.35] (crates/nonlin/src/gelu.rs).
 3. tanh (crates/nonlin/src/vmath32.rs, `tanh64`, lean f64): tanh(a)/a = P(z)/Q(z), z = a², a in [0, 9.5], degrees
    5 and 6, fitted for relative error (the f32 result must be within 0.5 + 2⁻¹¹ ULP, as PyTorch's is 0.513).
 4. ln(1 + eˣ) (softplus, log-sigmoid; crates/nonlin/src/vmath32.rs): for |x| < 1, ln cosh(x/2) = u·H(u) with
@@ -26,11 +28,6 @@ mp.mp.dps = 40
 def erfcx_scaled(a):
     a = mp.mpf(a)
     return mp.erfc(a / mp.sqrt(2)) * mp.exp(a * a / 2)
-
-
-def gelu_grad(x):
-    x = mp.mpf(x)
-    return mp.ncdf(x) + x * mp.npdf(x)
 
 
 def f32(v):
@@ -141,6 +138,30 @@ def fit_exp_short(deg):
     print(f"const EXP64_SHORT: [f64; {deg}] = [" + ", ".join(repr(float(v)) for v in c) + "];")
 
 
+def fit_gelu_grad(deg):
+    """GELU′'s B = (a − a0)·Q(w) (see the module doc): a0 as an f32 pair, Q for relative error (Lawson, the
+    coefficients rounded to f32 together: rounding them one at a time gave a smaller fit error with larger
+    coefficients, whose f32 evaluation lost more: 4.4 ULP against 3.9 on `nonlin accuracy gelu`'s sample)."""
+    def b(a):
+        a = mp.mpf(a)
+        return erfcx_scaled(a) / 2 - a / mp.sqrt(2 * mp.pi)
+    a0 = mp.findroot(b, 0.75)
+    hi = np.float32(float(a0))
+    lo = np.float32(float(a0 - mp.mpf(float(hi))))
+    w_end = 14.6 / 16.6
+    ws = np.unique(np.concatenate([np.linspace(0, w_end, 4000), w_end * np.linspace(0, 1, 3000) ** 2]))
+    a_of = [2 * mp.mpf(w) / (1 - mp.mpf(w)) for w in ws]
+    keep = np.array([abs(a - a0) > 1e-5 for a in a_of])
+    ws = ws[keep]
+    qv = np.array([float(b(a) / (a - a0)) for a, k in zip(a_of, keep) if k])
+    c, err32 = lawson(ws, qv, deg, 60)
+    print(f"// a0 = {mp.nstr(a0, 25)}")
+    print(f"const GELU_GRAD_A0_HI: f32 = {f32(hi)};")
+    print(f"const GELU_GRAD_A0_LO: f32 = {f32(lo)};")
+    print(f"// Q on w in [0, {w_end:.4f}], degree {deg}: max relative error {err32:.3e} with f32 coefficients")
+    print(f"const GELU_GRAD_Q: [f32; {deg + 1}] = [" + ", ".join(f32(v) for v in c) + "];")
+
+
 def fit_poly(name, xs, fv, deg):
     """Prints a polynomial c with c(x) ≈ fv (relative error) as f32 constants."""
     c, err32 = lawson(xs, fv, deg, 60)
@@ -173,13 +194,8 @@ def main():
     c, err = fit_times_x(ws, lv, 10)
     print(f"// L = w·M(w) on w in [0, {w_end:.4f}]: max absolute error {err:.3e} ({err * 2**24:.3f}·2⁻²⁴)")
     print("const GELU_L: [f32; 10] = [" + ", ".join(f32(v) for v in c) + "];")
-    # GELU gradient: K = e^L = 1 + w·K1(w), for relative error.
-    kv = np.exp(lv)
-    c, err = fit_times_x(ws, kv - 1, 10, 1 / kv)
-    print(f"// K = 1 + w·K1(w) on w in [0, {w_end:.4f}]: max relative error {err:.3e} ({err * 2**24:.3f}·2⁻²⁴)")
-    print("const GELU_K1: [f32; 10] = [" + ", ".join(f32(v) for v in c) + "];")
 
-    fit_zero("GELU_GRAD", gelu_grad, -0.75, -1.2, -0.3, 9)
+    fit_gelu_grad(11)
     fit_zero("SILU_GRAD", silu_grad, -1.28, -1.33, -1.23, 4)
     fit_zero("GELU_TANH_GRAD", gelu_tanh_grad, -0.75, -1.3, -0.35, 9)
 

@@ -562,11 +562,3 @@ pub(crate) fn near_zero<A: Fma, const N: usize>(x: f32, zero_hi: f32, zero_lo: f
     let d = (x - zero_hi) - zero_lo;
     d * horner::<A, N>(d, t)
 }
-
-/// [`near_zero`] with `T` of degree 9 by Estrin's scheme ([`estrin10`]): a shorter dependency chain, rounded
-/// differently.
-#[inline(always)]
-pub(crate) fn near_zero_estrin<A: Fma>(x: f32, zero_hi: f32, zero_lo: f32, t: &[f32; 10]) -> f32 {
-    let d = (x - zero_hi) - zero_lo;
-    d * estrin10::<A>(d, t)
-}

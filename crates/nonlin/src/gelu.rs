@@ -146,21 +146,58 @@ impl<M: MathLib> Smooth for GeluErf<M> {
     /// (`K·t − a/√(2π)` with `t = 1/(2 + a)` and `K` as pairs, and a second fit around the zero).
     #[inline(always)]
     fn df32<A: Fma>(&self, x: f32, g: f32) -> f32 {
-        let GeluParts { a, s, h, h_lo, .. } = gelu_parts::<A>(x);
-        let q = vmath32::horner::<A, 12>(a / s, &GELU_GRAD_Q);
-        let b = A::f32(a - GELU_GRAD_A0_HI, q, -GELU_GRAD_A0_LO * q);
-        let (hi, lo, s1, s2) = vmath32::exp_split_lean::<A>(h, h_lo);
-        let neg = (A::f32(hi, b, lo * b) * s1) * s2;
-        let pos = A::f32(-(((hi + lo) * s1) * s2), b, 1.0);
-        let grad = if x >= 0.0 {
-            pos
-        } else if x == f32::NEG_INFINITY {
-            0.0 // the limit (finite inputs below −14.5 give −0.0, the sign of the gradient there)
-        } else {
-            neg
-        };
-        grad * g
+        let (hi, lo, s1, s2) = gelu_grad_exp::<A>(x);
+        gelu_grad_out::<A>(x, g, gelu_grad_b::<A>(x), hi, lo, s1, s2)
     }
+    /// [`GeluErf::df32`] in three stages (see [`Smooth::f32_slice`]): `B`, the exponential, the rest.
+    #[inline(always)]
+    fn df32_slice<A: Fma>(&self, x: &[f32], g: &[f32], gx: &mut [f32]) {
+        let mut scratch = Scratch::<f32>::take();
+        let [b, hi, lo, s1, ..] = scratch.arrays();
+        for ((x, g), gx) in x.chunks(BLOCK).zip(g.chunks(BLOCK)).zip(gx.chunks_mut(BLOCK)) {
+            let n = x.len();
+            let (g, gx, b, hi, lo, s1) = (&g[..n], &mut gx[..n], &mut b[..n], &mut hi[..n], &mut lo[..n], &mut s1[..n]);
+            for i in 0..n {
+                b[i] = gelu_grad_b::<A>(x[i]);
+            }
+            for i in 0..n {
+                (hi[i], lo[i], s1[i], _) = gelu_grad_exp::<A>(x[i]);
+            }
+            for i in 0..n {
+                gx[i] = gelu_grad_out::<A>(x[i], g[i], b[i], hi[i], lo[i], s1[i], vmath32::TWO_M64);
+            }
+        }
+    }
+}
+
+/// `B = (a − a0)·Q(w)`, the first stage of [`GeluErf::df32`].
+#[inline(always)]
+fn gelu_grad_b<A: Fma>(x: f32) -> f32 {
+    let GeluParts { a, s, .. } = gelu_parts::<A>(x);
+    let q = vmath32::horner::<A, 12>(a / s, &GELU_GRAD_Q);
+    A::f32(a - GELU_GRAD_A0_HI, q, -GELU_GRAD_A0_LO * q)
+}
+
+/// `e^(−a²/2)` as [`vmath32::exp_split_lean`] returns it.
+#[inline(always)]
+fn gelu_grad_exp<A: Fma>(x: f32) -> (f32, f32, f32, f32) {
+    let GeluParts { h, h_lo, .. } = gelu_parts::<A>(x);
+    vmath32::exp_split_lean::<A>(h, h_lo)
+}
+
+/// `g·GELU′(x)` from `B` and `e^(−a²/2) = (hi + lo)·s1·s2`.
+#[inline(always)]
+fn gelu_grad_out<A: Fma>(x: f32, g: f32, b: f32, hi: f32, lo: f32, s1: f32, s2: f32) -> f32 {
+    let neg = (A::f32(hi, b, lo * b) * s1) * s2;
+    let pos = A::f32(-(((hi + lo) * s1) * s2), b, 1.0);
+    let grad = if x >= 0.0 {
+        pos
+    } else if x == f32::NEG_INFINITY {
+        0.0 // the limit (finite inputs below −14.5 give −0.0, the sign of the gradient there)
+    } else {
+        neg
+    };
+    grad * g
 }
 
 /// `w = a/(2 + a)` as a pair `(w, w_lo)`, the first stage of [`GeluErf::f32`].

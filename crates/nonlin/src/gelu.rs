@@ -343,11 +343,11 @@ impl<M: MathLib> Smooth for GeluTanh<M> {
             if s_s == 0.0 { 0.0 } else { 2.0 * s_s * x * SQRT_2_OVER_PI * (1.0 + 3.0 * GELU_TANH_KAPPA * x * x) };
         s + tail
     }
-    /// Native `f32` in lean `f64`: `x/(1 + e)` for `x ≥ 0`, `x·e/(1 + e)` below, with `e = e^(−|2u|)`
-    /// ([`vmath32::exp64_short`]) and `2u` formed in `f64`, where `x³` is exact and `σ(2u)`'s relative sensitivity to its
-    /// argument (up to |2u|, ~110 where the result is still above zero) costs nothing; one rounding to `f32` at the
-    /// end, subnormal results included. 0.53 ULP where the native-`f32` form with `2u` as a pair was 2.7, and
-    /// faster: four `f64` lanes with short dependency chains against eight `f32` lanes with pair arithmetic.
+    /// `f32` in lean `f64`: `x/(1 + e)` for `x ≥ 0`, `x·e/(1 + e)` below, with `e = e^(−|2u|)`
+    /// ([`vmath32::exp64_short`]) and `2u` formed in `f64`, where `x³` is exact and `σ(2u)`'s relative sensitivity
+    /// to its argument (up to |2u|, ~110 where the result is still above zero) costs nothing; one rounding to `f32`
+    /// at the end, subnormal results included. 0.53 ULP where the native-`f32` form with `2u` as a pair was 2.7,
+    /// and faster: four `f64` lanes with short dependency chains against eight `f32` lanes with pair arithmetic.
     #[inline(always)]
     fn f32<A: Fma>(&self, x: f32) -> f32 {
         tanh_gelu_from_exp(x, vmath32::exp64_short::<A>(tanh_gelu_arg::<A>(x)))
@@ -373,7 +373,7 @@ impl<M: MathLib> Smooth for GeluTanh<M> {
             }
         }
     }
-    /// Native `f32` in lean `f64`, with `e = e^(−|2u|)` as in [`GeluTanh::f32`], `D = 1 + e` and `z′ = (2u)′`: for
+    /// `f32` in lean `f64`, with `e = e^(−|2u|)` as in [`GeluTanh::f32`], `D = 1 + e` and `z′ = (2u)′`: for
     /// `x ≥ 0`, `σ(2u) + x·z′·σ(2u)σ(−2u) = (D + x·z′·e)/D²`; below, `e·(D + x·z′)/D²`; times `g` in `f64`, so the
     /// result rounds once. On [−1.3, −0.35], around the gradient's zero, `D + x·z′` cancels (and `e`'s 2⁻²⁹
     /// would show): there a fitted `(x − x0)·T(x − x0)`. Beyond [−11, 11.5] the gradient is what it rounds to

@@ -110,9 +110,10 @@ pub(crate) const BLOCK: usize = 256;
 /// Asks for the cache lines of the [`BLOCK`] elements that follow `block` (a slice of a kernel computed in stages,
 /// at the start of each block): the first stage reads a block in a burst, and from main memory the hardware
 /// prefetchers did not keep ahead of the exact GELU's five stages — with it, 16M elements ran 1.05–1.24× faster in
-/// five alternating runs (65,536: 0.95–1.16×, within this VM's noise). Only the exact GELU's forward uses it: for the other staged kernels it
-/// measured 0.93–1.13× at 16M (the tanh-GELU's gradient 0.93×). A prefetch never faults, so the block after the
-/// last one is harmless. Nothing on other architectures.
+/// five alternating runs (65,536: 0.95–1.16×, within this VM's noise). Only the exact GELU's forward uses it: for
+/// the other staged kernels it measured 0.93–1.13× at 16M (the tanh-GELU's gradient 0.93×; the exact GELU's
+/// gradient 0.95×). A prefetch never faults, so the block after the last one is harmless. Nothing on other
+/// architectures.
 #[inline(always)]
 pub(crate) fn prefetch_next<T>(block: &[T]) {
     #[cfg(target_arch = "x86_64")]

@@ -86,12 +86,18 @@ impl<T: Float> Kernel<T> for Hardswish {
     }
     #[inline(always)]
     fn backward<A: Fma>(&self, x: T, g: T) -> T {
+        let inner = || T::from_f64(g.to_f64() * (2.0 * x.to_f64() + 3.0) / 6.0);
+        // The same value either way; only LLVM's code differs. With the division inside the branch the `f64` loop
+        // was not vectorized and its branches mispredicted (0.84 Gelem/s at 1,024 elements, 0.14 at 65,536, where
+        // the predictor could not learn the bench's inputs); formed before the selects it runs at 2.6. The `f32`
+        // loop is vectorized either way, and 1.3× faster with the division inside the branch.
+        let hoisted = (std::mem::size_of::<T>() == 8).then(inner);
         if x <= -three::<T>() {
             T::ZERO
         } else if x >= three() {
             g
         } else {
-            T::from_f64(g.to_f64() * (2.0 * x.to_f64() + 3.0) / 6.0)
+            hoisted.unwrap_or_else(inner)
         }
     }
 }

@@ -41,11 +41,12 @@ fn run(act: &Activation, x: &[f32], g: &[f32]) -> Vec<Vec<u32>> {
 
 #[test]
 fn threaded_calls_match_one_thread() {
-    // Smooth kernels split from 2^14 elements, piecewise ones from 2^18; odd sizes leave a short last chunk.
+    // Smooth kernels (and hard-sigmoid, hard-swish) split from 2^14 elements, piecewise ones from 2^18; odd sizes
+    // leave a short last chunk.
     for n in [1 << 14, 100_003, (1 << 18) + 77] {
         let x = inputs(n);
         let g: Vec<f32> = inputs(n).iter().map(|v| v * 0.1).collect();
-        for spec in ["gelu", "sigmoid", "logsigmoid", "relu", "hardswish"] {
+        for spec in ["gelu", "sigmoid", "logsigmoid", "relu", "hardswish", "hardsigmoid"] {
             let act: Activation = spec.parse().unwrap();
             simd::set_num_threads(1).unwrap();
             let one = run(&act, &x, &g);

@@ -232,7 +232,7 @@ mod tests {
     use crate::exponential::{Mish, Softplus};
     use crate::gelu::{GeluErf, GeluTanh};
     use crate::math::{Emulated, Fused};
-    use crate::sigmoid::{LogSigmoid, Sigmoid, Silu, Tanhshrink};
+    use crate::sigmoid::{LogSigmoid, Sigmoid, Silu, Tanh, Tanhshrink};
 
     /// Three blocks and a partial one of pseudo-random floats of every magnitude, both signs, with zeros,
     /// infinities, a NaN and the subnormal and overflow edges among them.
@@ -292,6 +292,7 @@ mod tests {
         same_as_per_element::<_, A>(Sigmoid::<crate::math::Fast>::default());
         same_as_per_element::<_, A>(Silu::<crate::math::Fast>::default());
         same_as_per_element::<_, A>(LogSigmoid::<crate::math::Fast>::default());
+        same_as_per_element::<_, A>(Tanh::<crate::math::Fast>::default());
         same_as_per_element::<_, A>(Tanhshrink::<crate::math::Fast>::default());
         same_as_per_element::<_, A>(Softplus::<crate::math::Fast, true>::new(1.0, 20.0));
         same_as_per_element::<_, A>(Softplus::<crate::math::Fast, true>::new(1.0, 3.0));

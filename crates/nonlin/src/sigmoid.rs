@@ -376,9 +376,31 @@ impl<M: MathLib> Smooth for Tanh<M> {
     #[inline(always)]
     fn df32<A: Fma>(&self, x: f32, g: f32) -> f32 {
         let (m, s1, s2) = vmath32::exp_parts_fast::<A>(-2.0 * x.abs());
-        let d = A::f32(m, s1 * s2, 1.0);
-        (((4.0 * m / (d * d)) * s1) * s2) * g
+        tanh_grad32_from::<A>(g, m, s1, s2)
     }
+    /// [`Tanh::df32`] in two stages (see [`Smooth::f32_slice`]): the exponential, the rest.
+    #[inline(always)]
+    fn df32_slice<A: Fma>(&self, x: &[f32], g: &[f32], gx: &mut [f32]) {
+        let mut scratch = Scratch::<f32>::take();
+        let [m, s1, ..] = scratch.arrays();
+        for ((x, g), gx) in x.chunks(BLOCK).zip(g.chunks(BLOCK)).zip(gx.chunks_mut(BLOCK)) {
+            let n = x.len();
+            let (g, gx, m, s1) = (&g[..n], &mut gx[..n], &mut m[..n], &mut s1[..n]);
+            for i in 0..n {
+                (m[i], s1[i], _) = vmath32::exp_parts_fast::<A>(-2.0 * x[i].abs());
+            }
+            for i in 0..n {
+                gx[i] = tanh_grad32_from::<A>(g[i], m[i], s1[i], vmath32::TWO_M64);
+            }
+        }
+    }
+}
+
+/// `g·(1 − tanh²x) = g·4e/(1 + e)²` given `e = e^(−2|x|) = m·s1·s2`.
+#[inline(always)]
+fn tanh_grad32_from<A: Fma>(g: f32, m: f32, s1: f32, s2: f32) -> f32 {
+    let d = A::f32(m, s1 * s2, 1.0);
+    (((4.0 * m / (d * d)) * s1) * s2) * g
 }
 
 /// Below this |x|, `x − tanh x` is summed from its Taylor series (the next term is < 2⁻⁵³ of the sum).

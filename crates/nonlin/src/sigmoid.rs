@@ -51,7 +51,13 @@ impl<M: MathLib> Smooth for Sigmoid<M> {
     /// Native `f32`: `e/(1 + e)²`, scaled so that subnormal results round once.
     #[inline(always)]
     fn df32<A: Fma>(&self, x: f32, g: f32) -> f32 {
-        sigmoid_grad32::<A>(x) * g
+        let (m, s1, s2) = vmath32::exp_parts_fast::<A>(-x.abs());
+        sigmoid_grad32_from::<A>(g, m, s1, s2)
+    }
+    /// [`Sigmoid::df32`] in two stages ([`exp_staged_grad`]).
+    #[inline(always)]
+    fn df32_slice<A: Fma>(&self, x: &[f32], g: &[f32], gx: &mut [f32]) {
+        exp_staged_grad::<A>(x, g, gx, 1.0, sigmoid_grad32_from::<A>)
     }
 }
 
@@ -87,12 +93,29 @@ fn exp_staged<A: Fma>(x: &[f32], y: &mut [f32], finish: impl Fn(f32, f32, f32, f
     }
 }
 
-/// `σ(x)·σ(−x) = e/(1 + e)²` in native `f32`.
+/// `g·σ(x)·σ(−x) = g·e/(1 + e)²` in native `f32`, given `e = e^(−|x|) = m·s1·s2`.
 #[inline(always)]
-fn sigmoid_grad32<A: Fma>(x: f32) -> f32 {
-    let (m, s1, s2) = vmath32::exp_parts_fast::<A>(-x.abs());
+fn sigmoid_grad32_from<A: Fma>(g: f32, m: f32, s1: f32, s2: f32) -> f32 {
     let d = A::f32(m, s1 * s2, 1.0);
-    ((m / (d * d)) * s1) * s2
+    (((m / (d * d)) * s1) * s2) * g
+}
+
+/// `gx[i] = finish(g[i], m, s1, s2)` with `e^(−k·|x[i]|) = m·s1·s2` ([`vmath32::exp_parts_fast`]), in two stages
+/// over blocks, as [`exp_staged`]: the exponentials first, then what each gradient makes of them.
+#[inline(always)]
+fn exp_staged_grad<A: Fma>(x: &[f32], g: &[f32], gx: &mut [f32], k: f32, finish: impl Fn(f32, f32, f32, f32) -> f32) {
+    let mut scratch = Scratch::<f32>::take();
+    let [m, s1, ..] = scratch.arrays();
+    for ((x, g), gx) in x.chunks(BLOCK).zip(g.chunks(BLOCK)).zip(gx.chunks_mut(BLOCK)) {
+        let n = x.len();
+        let (g, gx, m, s1) = (&g[..n], &mut gx[..n], &mut m[..n], &mut s1[..n]);
+        for i in 0..n {
+            (m[i], s1[i], _) = vmath32::exp_parts_fast::<A>(-k * x[i].abs());
+        }
+        for i in 0..n {
+            gx[i] = finish(g[i], m[i], s1[i], vmath32::TWO_M64);
+        }
+    }
 }
 
 /// `ln σ(x) = min(x, 0) − ln(1 + e^(−|x|))`, PyTorch's stable form (so +0.0 for large `x`). Gradient `σ(−x)`.
@@ -378,21 +401,10 @@ impl<M: MathLib> Smooth for Tanh<M> {
         let (m, s1, s2) = vmath32::exp_parts_fast::<A>(-2.0 * x.abs());
         tanh_grad32_from::<A>(g, m, s1, s2)
     }
-    /// [`Tanh::df32`] in two stages (see [`Smooth::f32_slice`]): the exponential, the rest.
+    /// [`Tanh::df32`] in two stages ([`exp_staged_grad`]).
     #[inline(always)]
     fn df32_slice<A: Fma>(&self, x: &[f32], g: &[f32], gx: &mut [f32]) {
-        let mut scratch = Scratch::<f32>::take();
-        let [m, s1, ..] = scratch.arrays();
-        for ((x, g), gx) in x.chunks(BLOCK).zip(g.chunks(BLOCK)).zip(gx.chunks_mut(BLOCK)) {
-            let n = x.len();
-            let (g, gx, m, s1) = (&g[..n], &mut gx[..n], &mut m[..n], &mut s1[..n]);
-            for i in 0..n {
-                (m[i], s1[i], _) = vmath32::exp_parts_fast::<A>(-2.0 * x[i].abs());
-            }
-            for i in 0..n {
-                gx[i] = tanh_grad32_from::<A>(g[i], m[i], s1[i], vmath32::TWO_M64);
-            }
-        }
+        exp_staged_grad::<A>(x, g, gx, 2.0, tanh_grad32_from::<A>)
     }
 }
 

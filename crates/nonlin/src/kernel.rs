@@ -24,7 +24,7 @@ pub(crate) trait Kernel<T: Float>: Copy + Send + Sync {
     /// `∂L/∂x` given `∂L/∂f(x) = g`.
     fn backward<A: Fma>(&self, x: T, g: T) -> T;
     /// `y = f(x)` over slices of equal length: [`Kernel::forward`] per element, unless the kernel is computed in
-    /// stages ([`Smooth::STAGED32`]). The same bits either way (but for the sign of a NaN, see the test below).
+    /// stages. The same bits either way (but for the sign of a NaN, see the test below).
     #[inline(always)]
     fn forward_slice<A: Fma>(&self, x: &[T], y: &mut [T]) {
         for (y, &x) in y.iter_mut().zip(x) {
@@ -71,7 +71,7 @@ pub(crate) trait Smooth: Copy + Send + Sync {
     }
     /// [`Smooth::f32`] over slices of equal length. A kernel whose per-element formula is one long chain of
     /// dependent operations overrides it (and sets [`Smooth::STAGED32`]) to run the formula in stages, each a loop
-    /// over a block of up to [`BLOCK`] elements whose intermediate results wait in arrays on the stack: the
+    /// over a block of up to [`BLOCK`] elements whose intermediate results wait in per-thread arrays ([`Scratch`]): the
     /// per-element loop keeps too few elements in flight to fill the FMA units (on Zen 3 a copy of the exact GELU
     /// ran 0.55 → 0.85 Gelem/s in five stages). The stages must perform the per-element operations in the same
     /// order, so the bits are the same (a NaN's sign aside: LLVM may commute an operation).

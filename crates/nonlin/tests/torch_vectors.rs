@@ -216,11 +216,13 @@ fn run<T: Elem>() {
 
 #[test]
 fn f32_matches_pytorch_and_mpmath() {
+    let _level = common::level_lock();
     run::<f32>();
 }
 
 #[test]
 fn f64_matches_pytorch_and_mpmath() {
+    let _level = common::level_lock();
     run::<f64>();
 }
 
@@ -239,6 +241,7 @@ fn vectors_cover_every_activation() {
 /// The PyTorch vectors pass on every instruction-set level this CPU has (the other tests run on the default one).
 #[test]
 fn every_dispatch_level_passes_the_vectors() {
+    let _level = common::level_lock();
     for level in nonlin::simd::available() {
         nonlin::simd::set_level(Some(level)).unwrap();
         for (tag, out) in [("f32", check::<f32>()), ("f64", check::<f64>())] {
@@ -256,6 +259,7 @@ fn every_dispatch_level_passes_the_vectors() {
 /// instruction. (The lean-`f64` polynomials round twice without FMA; the results, rounded to `f32`, agree here.)
 #[test]
 fn levels_and_threads_agree_bit_for_bit() {
+    let _level = common::level_lock();
     let n = nonlin::simd::PARALLEL_THRESHOLD + 1000;
     let mut s = 12345u64;
     let x: Vec<f32> = (0..n)
@@ -303,10 +307,10 @@ fn levels_and_threads_agree_bit_for_bit() {
 
 /// The gradient from the output is PyTorch's `sigmoid_backward`/`tanh_backward` bit for bit, given PyTorch's
 /// forward output; other activations refuse it. (In f64, the absolute error of an unfused `1 − y·y` times `g`
-/// is allowed: without an FMA instruction the portable level rounds it twice — and other tests switch levels
-/// while this one runs.)
+/// is allowed: without an FMA instruction the portable level rounds it twice, as with `NONLIN_SIMD=portable`.)
 #[test]
 fn backward_from_output_is_pytorchs() {
+    let _level = common::level_lock();
     fn check<T: Elem>() {
         for case in load::<T>().into_iter().filter(|c| c.spec == "sigmoid" || c.spec == "tanh") {
             let act: Activation = case.spec.parse().unwrap();

@@ -3,6 +3,16 @@
 #![allow(dead_code)]
 
 use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+
+/// The instruction-set level is process-wide, and the test harness runs a file's tests on parallel threads: every
+/// test that forces a level ([`nonlin::simd::set_level`]) or compares the results of separate calls holds this, so
+/// that no other test changes the level between its calls (`f64` CELU's in-place result once differed from its
+/// out-of-place one that way: the portable level rounds differently from AVX2).
+pub fn level_lock() -> MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
 
 /// One case: an activation spec in one dtype, with PyTorch's outputs and mpmath's reference values.
 pub struct Case<T> {

@@ -16,6 +16,8 @@
    Both fitted for relative error and evaluated in f32.
 5. eʳ for |r| ≤ ln2/2 (crates/nonlin/src/vmath32.rs, `exp64_short`, lean f64 for the tanh-GELU): degree 6, fitted
    for relative error with f64 coefficients (about 2⁻²⁹: 0.03 ULP of an f32 result).
+6. eʳ − 1 = r + r²·P(r) for |r| ≤ ln2/2 (crates/nonlin/src/vmath32.rs, `expm1_poly_short`): P of degree 4, one
+   less than Cephes' `expf`, coefficients in f32, for the kernels whose accuracy target leaves room.
 
 Run: python3 tools/fit/coefficients.py  (needs numpy, mpmath; prints Rust constants and the fit errors)
 """
@@ -138,6 +140,19 @@ def fit_exp_short(deg):
     print(f"const EXP64_SHORT: [f64; {deg}] = [" + ", ".join(repr(float(v)) for v in c) + "];")
 
 
+def fit_expm1_short():
+    """eʳ − 1 = r + r²·P(r) on |r| ≤ ln2/2, P of degree 4 (Cephes' `expf` has degree 5), coefficients in f32 one at a
+    time: (eʳ − 1 − r)/r = r·P(r) fitted for absolute error times |r|, which bounds the relative error of both eʳ − 1
+    and eʳ."""
+    h = float(mp.log(2)) / 2 + 1e-6
+    r = h * np.cos(np.linspace(0, np.pi, 4001))
+    r = r[np.abs(r) > 1e-4]
+    fv = np.array([float((mp.expm1(mp.mpf(v)) - v) / v) for v in r])
+    c, err = fit_times_x(r, fv, 5, scale=np.abs(r))
+    print(f"// e^r - 1 = r + r²·P(r) on |r| <= ln2/2, P of degree 4: absolute error {err:.3e}")
+    print("const EXPM1_SHORT_P: [f32; 5] = [" + ", ".join(f32(v) for v in c) + "];")
+
+
 def fit_gelu_grad(deg):
     """GELU′'s B = (a − a0)·Q(w) (see the module doc): a0 as an f32 pair, Q for relative error (Lawson, the
     coefficients rounded to f32 together: rounding them one at a time gave a smaller fit error with larger
@@ -201,6 +216,7 @@ def main():
 
     fit_rational("TANH", tanh_over_a, mp.mpf("9.5") ** 2, 5, 6)
     fit_exp_short(6)
+    fit_expm1_short()
 
     u = np.linspace(1e-6, 1.0, 3000)
     h = np.array([float(mp.log(mp.cosh(mp.sqrt(mp.mpf(v)) / 2)) / mp.mpf(v)) for v in u])

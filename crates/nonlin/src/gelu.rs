@@ -104,7 +104,7 @@ impl<M: MathLib> Smooth for GeluErf<M> {
     fn f32<A: Fma>(&self, x: f32) -> f32 {
         let (w, w_lo) = gelu_w::<A>(x);
         let (k, r, h_lo) = gelu_reduce::<A>(x, gelu_l::<A>(w));
-        let (hi, lo, s1, s2) = vmath32::exp_split_tail::<A>(k, r, h_lo);
+        let (hi, lo, s1, s2) = vmath32::exp_split_tail::<A, true>(k, r, h_lo);
         gelu_out::<A>(x, w, w_lo, hi, lo, s1, s2)
     }
     /// [`GeluErf::f32`]'s steps in five stages over blocks (see [`Smooth::f32_slice`]): the quotient, `L`, the
@@ -131,7 +131,7 @@ impl<M: MathLib> Smooth for GeluErf<M> {
                 (k[i], r[i], h_lo[i]) = gelu_reduce::<A>(x[i], l[i]);
             }
             for i in 0..n {
-                (hi[i], lo[i], s1[i], _) = vmath32::exp_split_tail::<A>(k[i], r[i], h_lo[i]);
+                (hi[i], lo[i], s1[i], _) = vmath32::exp_split_tail::<A, true>(k[i], r[i], h_lo[i]);
             }
             for i in 0..n {
                 y[i] = gelu_out::<A>(x[i], w[i], w_lo[i], hi[i], lo[i], s1[i], vmath32::TWO_M64);

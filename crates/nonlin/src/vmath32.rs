@@ -291,11 +291,14 @@ pub(crate) fn log1pexp_staged<A: Fma>(
 /// `c[0] + c[1]·x + … + c[N−1]·x^(N−1)` by Horner's scheme.
 #[inline(always)]
 pub(crate) fn horner<A: Fma, const N: usize>(x: f32, c: &[f32; N]) -> f32 {
-    let mut p = c[N - 1];
-    for &k in c[..N - 1].iter().rev() {
-        p = A::f32(p, x, k);
-    }
-    p
+    horner_from::<A>(c[N - 1], x, &c[..N - 1])
+}
+
+/// Horner's scheme continued from `p` (the value so far, of the coefficients above `c`) through `c`, highest last:
+/// `(…(p·x + c[n−1])·x + …)·x + c[0]`. For kernels that run one chain in two stages.
+#[inline(always)]
+pub(crate) fn horner_from<A: Fma>(p: f32, x: f32, c: &[f32]) -> f32 {
+    c.iter().rev().fold(p, |p, &k| A::f32(p, x, k))
 }
 
 /// `c[0] + c[1]·x + … + c[9]·x⁹` by Estrin's scheme: a dependency chain of four FMAs after `x⁴` instead of

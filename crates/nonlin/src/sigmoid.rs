@@ -254,10 +254,26 @@ impl<M: MathLib> Smooth for Silu<M> {
     fn df32<A: Fma>(&self, x: f32, g: f32) -> f32 {
         silu_grad32_from::<A>(x, g, vmath32::exp_split_exact::<A>(-x.abs()))
     }
-    /// [`Silu::df32`] in two stages (see [`Smooth::f32_slice`], [`vmath32::exp_exact_staged_grad`]).
+    /// [`Silu::df32`] in three stages (see [`Smooth::f32_slice`]): the exponential, the fit around the zero, the
+    /// rest. The fit in a stage of its own: 1.06× at 1,024 and 65,536 elements on Zen 3 (same bits).
     #[inline(always)]
     fn df32_slice<A: Fma>(&self, x: &[f32], g: &[f32], gx: &mut [f32]) {
-        vmath32::exp_exact_staged_grad::<A>(x, g, gx, |x| -x.abs(), silu_grad32_from::<A>)
+        let mut scratch = Scratch::<f32>::take();
+        let [hi, lo, s1, nz, ..] = scratch.arrays();
+        for ((x, g), gx) in x.chunks(BLOCK).zip(g.chunks(BLOCK)).zip(gx.chunks_mut(BLOCK)) {
+            let n = x.len();
+            let (g, gx, hi, lo, s1, nz) =
+                (&g[..n], &mut gx[..n], &mut hi[..n], &mut lo[..n], &mut s1[..n], &mut nz[..n]);
+            for i in 0..n {
+                (hi[i], lo[i], s1[i], _) = vmath32::exp_split_exact::<A>(-x[i].abs());
+            }
+            for i in 0..n {
+                nz[i] = silu_grad32_near_zero::<A>(x[i]);
+            }
+            for i in 0..n {
+                gx[i] = silu_grad32_with::<A>(x[i], g[i], (hi[i], lo[i], s1[i], vmath32::TWO_M64), nz[i]);
+            }
+        }
     }
 }
 
@@ -291,7 +307,19 @@ fn silu_df_from<A: Fma>(x: f64, (m, s1, s2): (f64, f64, f64)) -> f64 {
 
 /// `g·SiLU′(x)` in native `f32` given `e^(−|x|) = (hi + lo)·s1·s2` ([`vmath32::exp_split_exact`]).
 #[inline(always)]
-fn silu_grad32_from<A: Fma>(x: f32, g: f32, (hi, lo, s1, s2): (f32, f32, f32, f32)) -> f32 {
+fn silu_grad32_from<A: Fma>(x: f32, g: f32, e: (f32, f32, f32, f32)) -> f32 {
+    silu_grad32_with::<A>(x, g, e, silu_grad32_near_zero::<A>(x))
+}
+
+/// SiLU′ on [−1.33, −1.23], around its zero, from the fit.
+#[inline(always)]
+fn silu_grad32_near_zero<A: Fma>(x: f32) -> f32 {
+    vmath32::near_zero::<A, 5>(x, SILU_GRAD_ZERO_HI, SILU_GRAD_ZERO_LO, &SILU_GRAD_ZERO_T)
+}
+
+/// [`silu_grad32_from`] given the fit around the zero ([`silu_grad32_near_zero`]).
+#[inline(always)]
+fn silu_grad32_with<A: Fma>(x: f32, g: f32, (hi, lo, s1, s2): (f32, f32, f32, f32), near_zero: f32) -> f32 {
     let s = s1 * s2;
     let m = hi + lo;
     let e = m * s;
@@ -306,7 +334,6 @@ fn silu_grad32_from<A: Fma>(x: f32, g: f32, (hi, lo, s1, s2): (f32, f32, f32, f3
     // Scaled on the sign bit, not on `pos` (−0.0's scale is 1): see [`vmath32::sigmoid_acc`].
     let neg = x.is_sign_negative();
     let grad = (q * if neg { s1 } else { 1.0 }) * if neg { s2 } else { 1.0 };
-    let near_zero = vmath32::near_zero::<A, 5>(x, SILU_GRAD_ZERO_HI, SILU_GRAD_ZERO_LO, &SILU_GRAD_ZERO_T);
     if (-1.33..=-1.23).contains(&x) {
         near_zero * g
     } else if x == f32::NEG_INFINITY {

@@ -152,7 +152,19 @@ pub struct PlotArgs {
     gallery: bool,
 }
 
+/// Writing to a closed pipe (`nonlin bench | head -1`) ends the process quietly, as it does `cat` and `ls`: Rust
+/// ignores SIGPIPE, so without this every `println!` after the reader has gone would panic.
+#[cfg(unix)]
+fn die_on_closed_pipe() {
+    // SAFETY: called first in `main`, before any other thread exists; SIG_DFL is a valid disposition for SIGPIPE.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 fn main() -> ExitCode {
+    #[cfg(unix)]
+    die_on_closed_pipe();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) if !e.use_stderr() => {

@@ -176,6 +176,20 @@ fn bad_specs_and_numbers_fail_cleanly() {
     fails_with(&["frobnicate"], "unrecognized subcommand");
 }
 
+/// A reader that has gone away (`nonlin list | head -1`) ends the output quietly: no panic message, no exit code
+/// 101. (Rust ignores SIGPIPE, so every `println!` into a closed pipe would otherwise panic.)
+#[cfg(unix)]
+#[test]
+fn a_closed_pipe_ends_the_output_without_a_panic() {
+    for args in [&["list"][..], &["list", "--json"], &["demo"]] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let o = Command::new(env!("CARGO_BIN_EXE_nonlin")).args(args).stdout(writer).output().expect("the binary runs");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!err.contains("panicked") && o.status.code() != Some(101), "{args:?}: {:?}, stderr: {err}", o.status);
+    }
+}
+
 fn out_path(dir: &Path) -> PathBuf {
     dir.join("out.npy")
 }

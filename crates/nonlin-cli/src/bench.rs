@@ -12,7 +12,7 @@ pub struct BenchArgs {
     /// Element counts, comma-separated.
     #[arg(long, default_value = "1024,65536,16777216", value_delimiter = ',')]
     sizes: Vec<usize>,
-    /// Threads for inputs of at least 2^18 elements (default: one per core).
+    /// Threads for inputs of at least 2^16 elements, 2^14 for the smooth kernels (default: one per core).
     #[arg(long)]
     threads: Option<usize>,
     /// Time the backward pass (gradient with respect to the input) instead of the forward.

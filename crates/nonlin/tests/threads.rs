@@ -41,7 +41,7 @@ fn run(act: &Activation, x: &[f32], g: &[f32]) -> Vec<Vec<u32>> {
 
 #[test]
 fn threaded_calls_match_one_thread() {
-    // Smooth kernels (and hard-sigmoid, hard-swish) split from 2^14 elements, piecewise ones from 2^18; odd sizes
+    // Smooth kernels (and hard-sigmoid, hard-swish) split from 2^14 elements, piecewise ones from 2^16; odd sizes
     // leave a short last chunk.
     for n in [1 << 14, 100_003, (1 << 18) + 77] {
         let x = inputs(n);

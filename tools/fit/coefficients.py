@@ -141,9 +141,9 @@ def fit_exp_short(deg):
 
 
 def fit_expm1_short():
-    """eʳ − 1 = r + r²·P(r) on |r| ≤ ln2/2, P of degree 4 (Cephes' `expf` has degree 5), coefficients in f32 one at a
-    time: (eʳ − 1 − r)/r = r·P(r) fitted for absolute error times |r|, which bounds the relative error of both eʳ − 1
-    and eʳ."""
+    """eʳ − 1 = r + r²·P(r) on |r| ≤ ln2/2, P of degree 4 (Cephes' `expf` has degree 5), coefficients in f32 one at
+    a time: (eʳ − 1 − r)/r = r·P(r) fitted for absolute error times |r|, which bounds the relative error of both
+    eʳ − 1 and eʳ."""
     h = float(mp.log(2)) / 2 + 1e-6
     r = h * np.cos(np.linspace(0, np.pi, 4001))
     r = r[np.abs(r) > 1e-4]

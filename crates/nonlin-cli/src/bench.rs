@@ -189,10 +189,11 @@ pub fn run(args: &BenchArgs) -> Result<(), String> {
     };
     if !args.json {
         println!(
-            "simd {}, {} thread(s) for ≥ {} elements, {}, {direction}{}",
+            "simd {}, {} thread(s) for ≥ {} elements ({} for the smooth kernels), {}, {direction}{}",
             simd::level().name(),
             simd::num_threads(),
             simd::PARALLEL_THRESHOLD,
+            simd::SMOOTH_PARALLEL_THRESHOLD,
             if f64_mode { "f64" } else { "f32" },
             if pass == Pass::BackwardFromOutput { " from the output (log-sigmoid: its buffer)" } else { "" }
         );

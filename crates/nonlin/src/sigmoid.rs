@@ -52,12 +52,12 @@ impl<M: MathLib> Smooth for Sigmoid<M> {
     #[inline(always)]
     fn df32<A: Fma>(&self, x: f32, g: f32) -> f32 {
         let (m, s1, s2) = vmath32::exp_parts_fast::<A>(-x.abs());
-        sigmoid_grad32_from::<A>(g, m, s1, s2)
+        exp_grad32_from::<A>(1.0, g, m, s1, s2)
     }
     /// [`Sigmoid::df32`] in two stages ([`exp_staged_grad`]).
     #[inline(always)]
     fn df32_slice<A: Fma>(&self, x: &[f32], g: &[f32], gx: &mut [f32]) {
-        exp_staged_grad::<A>(x, g, gx, 1.0, sigmoid_grad32_from::<A>)
+        exp_staged_grad::<A>(x, g, gx, 1.0, 1.0)
     }
 }
 
@@ -93,17 +93,19 @@ fn exp_staged<A: Fma>(x: &[f32], y: &mut [f32], finish: impl Fn(f32, f32, f32, f
     }
 }
 
-/// `g·σ(x)·σ(−x) = g·e/(1 + e)²` in native `f32`, given `e = e^(−|x|) = m·s1·s2`.
+/// `g·c·e/(1 + e)²` in native `f32`, given `e = m·s1·s2`, scaled so that subnormal results round once: the
+/// sigmoid's gradient `σ(x)·σ(−x)` with `c = 1` and `e = e^(−|x|)`, tanh's `1 − tanh²x` with `c = 4` and
+/// `e = e^(−2|x|)` (`c·m` is exact, so `c = 1` costs nothing in the bits).
 #[inline(always)]
-fn sigmoid_grad32_from<A: Fma>(g: f32, m: f32, s1: f32, s2: f32) -> f32 {
+fn exp_grad32_from<A: Fma>(c: f32, g: f32, m: f32, s1: f32, s2: f32) -> f32 {
     let d = A::f32(m, s1 * s2, 1.0);
-    (((m / (d * d)) * s1) * s2) * g
+    (((c * m / (d * d)) * s1) * s2) * g
 }
 
-/// `gx[i] = finish(g[i], m, s1, s2)` with `e^(−k·|x[i]|) = m·s1·s2` ([`vmath32::exp_parts_fast`]), in two stages
-/// over blocks, as [`exp_staged`]: the exponentials first, then what each gradient makes of them.
+/// `gx[i] = g[i]·c·e/(1 + e)²` with `e = e^(−k·|x[i]|)` ([`vmath32::exp_parts_fast`], [`exp_grad32_from`]), in two
+/// stages over blocks, as [`exp_staged`]: the exponentials first, then the quotients.
 #[inline(always)]
-fn exp_staged_grad<A: Fma>(x: &[f32], g: &[f32], gx: &mut [f32], k: f32, finish: impl Fn(f32, f32, f32, f32) -> f32) {
+fn exp_staged_grad<A: Fma>(x: &[f32], g: &[f32], gx: &mut [f32], k: f32, c: f32) {
     let mut scratch = Scratch::<f32>::take();
     let [m, s1, ..] = scratch.arrays();
     for ((x, g), gx) in x.chunks(BLOCK).zip(g.chunks(BLOCK)).zip(gx.chunks_mut(BLOCK)) {
@@ -113,7 +115,7 @@ fn exp_staged_grad<A: Fma>(x: &[f32], g: &[f32], gx: &mut [f32], k: f32, finish:
             (m[i], s1[i], _) = vmath32::exp_parts_fast::<A>(-k * x[i].abs());
         }
         for i in 0..n {
-            gx[i] = finish(g[i], m[i], s1[i], vmath32::TWO_M64);
+            gx[i] = exp_grad32_from::<A>(c, g[i], m[i], s1[i], vmath32::TWO_M64);
         }
     }
 }
@@ -426,20 +428,13 @@ impl<M: MathLib> Smooth for Tanh<M> {
     #[inline(always)]
     fn df32<A: Fma>(&self, x: f32, g: f32) -> f32 {
         let (m, s1, s2) = vmath32::exp_parts_fast::<A>(-2.0 * x.abs());
-        tanh_grad32_from::<A>(g, m, s1, s2)
+        exp_grad32_from::<A>(4.0, g, m, s1, s2)
     }
     /// [`Tanh::df32`] in two stages ([`exp_staged_grad`]).
     #[inline(always)]
     fn df32_slice<A: Fma>(&self, x: &[f32], g: &[f32], gx: &mut [f32]) {
-        exp_staged_grad::<A>(x, g, gx, 2.0, tanh_grad32_from::<A>)
+        exp_staged_grad::<A>(x, g, gx, 2.0, 4.0)
     }
-}
-
-/// `g·(1 − tanh²x) = g·4e/(1 + e)²` given `e = e^(−2|x|) = m·s1·s2`.
-#[inline(always)]
-fn tanh_grad32_from<A: Fma>(g: f32, m: f32, s1: f32, s2: f32) -> f32 {
-    let d = A::f32(m, s1 * s2, 1.0);
-    (((4.0 * m / (d * d)) * s1) * s2) * g
 }
 
 /// Below this |x|, `x − tanh x` is summed from its Taylor series (the next term is < 2⁻⁵³ of the sum).

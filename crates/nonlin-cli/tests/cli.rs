@@ -576,12 +576,13 @@ fn bench_reports_kernel_and_copy_in_json() {
 }
 
 /// The default (sampled) sweep: kernels evaluated in lean f64 are within half an ULP of the f64 reference (plus
-/// 2⁻¹¹ for the lean functions' own error); the native float32 ones within the 4-ULP target forward (8 backward),
+/// 2⁻¹¹ for the lean functions' own error; 2⁻⁸ where tanh's is involved: its fit is within 2⁻³³·⁷ relative, 0.0012
+/// ULP, twice that in tanhshrink's gradient `tanh²`, and PyTorch's tanh is within 0.513); the native float32 ones within the 4-ULP target forward (8 backward),
 /// or PyTorch's error where that is smaller, and never wrong in kind.
 #[test]
 fn accuracy_sampled_sweep_meets_the_targets() {
     let cases = [
-        ("tanhshrink", 4.0, 0.501),
+        ("tanhshrink", 4.0, 0.504),
         // Mish: native f32 forward (2.97 ULP in the exhaustive sweep); next to the zero of its gradient the lean
         // f64 terms cancel: 1.95 ULP.
         ("mish", 4.0, 2.0),
@@ -591,7 +592,7 @@ fn accuracy_sampled_sweep_meets_the_targets() {
         ("logsigmoid", 1.5, 1.96),
         ("softplus:beta=2,threshold=20", 0.501, 1.96),
         ("gelu:approximate=tanh", 4.0, 8.0),
-        ("tanh", 0.501, 8.0),
+        ("tanh", 0.504, 8.0),
         ("sigmoid", 4.0, 8.0),
         ("gelu", 4.0, 8.0),
         ("silu", 4.0, 8.0),

@@ -231,7 +231,7 @@ fn gelu_w<A: Fma>(x: f32) -> (f32, f32) {
 /// `L(w)`.
 #[inline(always)]
 fn gelu_l<A: Fma>(w: f32) -> f32 {
-    w * vmath32::estrin10::<A>(w, &GELU_L)
+    w * vmath32::horner::<A, 10>(w, &GELU_L)
 }
 
 /// `(k, r, h_lo)`: the reduction of `−a²/2 + L` ([`vmath32::reduce_sum`]) and the low part of `−a²/2`, which

@@ -303,22 +303,6 @@ pub(crate) fn horner_from<A: Fma>(p: f32, x: f32, c: &[f32]) -> f32 {
     c.iter().rev().fold(p, |p, &k| A::f32(p, x, k))
 }
 
-/// `c[0] + c[1]·x + … + c[9]·x⁹` by Estrin's scheme: a dependency chain of four FMAs after `x⁴` instead of
-/// Horner's nine, for kernels bound by latency rather than throughput (two more multiplications).
-#[inline(always)]
-pub(crate) fn estrin10<A: Fma>(x: f32, c: &[f32; 10]) -> f32 {
-    let x2 = x * x;
-    let x4 = x2 * x2;
-    let p01 = A::f32(c[1], x, c[0]);
-    let p23 = A::f32(c[3], x, c[2]);
-    let p45 = A::f32(c[5], x, c[4]);
-    let p67 = A::f32(c[7], x, c[6]);
-    let p89 = A::f32(c[9], x, c[8]);
-    let p03 = A::f32(p23, x2, p01);
-    let p47 = A::f32(p67, x2, p45);
-    A::f32(A::f32(p89, x4, p47), x4, p03)
-}
-
 /// ln 2 as `f32` plus its rounding error.
 const LN2_HI_F32: f32 = std::f32::consts::LN_2;
 const LN2_LO_F32: f32 = -1.904_654_3e-9;

@@ -155,8 +155,8 @@ impl<M: MathLib> Smooth for GeluErf<M> {
         gelu_grad_out::<A>(x, g, gelu_grad_b::<A>(x, w, q_high), hi, lo, s1, s2)
     }
     /// [`GeluErf::df32`] in four stages (see [`Smooth::f32_slice`]): `w`, `−a²/2` as a pair and the upper half of
-    /// `Q`'s Horner chain, the lower half and `B`, the exponential, the rest. With the twelve-coefficient chain in one stage, fewer
-    /// elements were in flight: 1.12–1.14× slower at 65,536 elements on Zen 3 (same bits).
+    /// `Q`'s Horner chain, the lower half and `B`, the exponential, the rest. With the twelve-coefficient chain in
+    /// one stage, fewer elements were in flight: 1.12–1.14× slower at 65,536 elements on Zen 3 (same bits).
     #[inline(always)]
     fn df32_slice<A: Fma>(&self, x: &[f32], g: &[f32], gx: &mut [f32]) {
         let mut scratch = Scratch::<f32>::take();

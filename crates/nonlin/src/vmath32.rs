@@ -190,7 +190,8 @@ pub(crate) fn exp_split_tail<A: Fma, const SHORT: bool>(k: f32, r: f32, x_lo: f3
 
 /// [`exp_split`] for an argument without a low part: `r` rounded once (costing at most 0.1 ULP of `eʳ`) instead
 /// of kept as a pair, which saves five operations, and [`expm1_poly_short`] (with it softplus and log-sigmoid are
-/// within 1.09 ULP forward, PyTorch's 1.5; Mish 2.95, tanhshrink 2.12, SiLU's gradient 5.65, PyTorch's 153–1.7e7). For `x ≤ EXP_MAX` (and NaN): only the lower clamp is applied.
+/// within 1.09 ULP forward, PyTorch's 1.5; Mish 2.95, tanhshrink 2.12, SiLU's gradient 5.65, PyTorch's
+/// 153–1.7e7). For `x ≤ EXP_MAX` (and NaN): only the lower clamp is applied.
 #[inline(always)]
 pub(crate) fn exp_split_exact<A: Fma>(x: f32) -> (f32, f32, f32, f32) {
     let (k, r) = reduce::<A>(at_least_exp_min(x));

@@ -577,8 +577,8 @@ fn bench_reports_kernel_and_copy_in_json() {
 
 /// The default (sampled) sweep: kernels evaluated in lean f64 are within half an ULP of the f64 reference (plus
 /// 2⁻¹¹ for the lean functions' own error; 2⁻⁸ where tanh's is involved: its fit is within 2⁻³³·⁷ relative, 0.0012
-/// ULP, twice that in tanhshrink's gradient `tanh²`, and PyTorch's tanh is within 0.513); the native float32 ones within the 4-ULP target forward (8 backward),
-/// or PyTorch's error where that is smaller, and never wrong in kind.
+/// ULP, twice that in tanhshrink's gradient `tanh²`, and PyTorch's tanh is within 0.513); the native float32 ones
+/// within the 4-ULP target forward (8 backward), or PyTorch's error where that is smaller, and never wrong in kind.
 #[test]
 fn accuracy_sampled_sweep_meets_the_targets() {
     let cases = [

@@ -256,13 +256,14 @@ mod erfc_coef {
     ];
 }
 
-/// Horner evaluation of `c[0] + z·(c[1] + z·(…))`, with the level's multiply-adds. Before the `f64` GELU ran in
+/// Horner evaluation of `c[0] + z·(c[1] + z·(…))`, with the level's multiply-adds (also for the lean-`f64` tanh
+/// and `exp` of the `f32` kernels, `vmath32::tanh64` and `vmath32::exp64_short`). Before the `f64` GELU ran in
 /// stages, fused polynomials made LLVM's cost model leave its loop scalar (0.063 → 0.021 Gelem/s at 65,536), and
 /// they were left unfused; with erfc's rational functions in a stage of their own the fused loop is vectorized,
 /// and the `f64` GELU runs 1.34× faster forward and 1.27× backward (same accuracy against mpmath on 20,000 points:
 /// mean 0.44 ULP, at most 28 deep in the tail, as before).
 #[inline(always)]
-fn horner<A: Fma, const N: usize>(c: &[f64; N], z: f64) -> f64 {
+pub(crate) fn horner<A: Fma, const N: usize>(c: &[f64; N], z: f64) -> f64 {
     let mut p = c[N - 1];
     for &k in c[..N - 1].iter().rev() {
         p = A::f64(p, z, k);

@@ -90,10 +90,10 @@ fn expm1_poly_of<A: Fma, const SHORT: bool>(r: f32) -> f32 {
 /// `P` of [`expm1_poly_short`].
 const EXPM1_SHORT_P: [f32; 5] = [0.5, 0.16666521, 0.041666385, 0.008368677, 0.0013942204];
 
-/// `eʳ − 1` for |r| ≤ ln2/2: `r + r²·P(r)`.
+/// `eʳ − 1` for |r| ≤ ln2/2: `r + r²·P(r)`, with [`expm1_poly_short`] if `SHORT`.
 #[inline(always)]
-fn expm1_reduced<A: Fma>(r: f32) -> f32 {
-    A::f32(r * r, expm1_poly::<A>(r), r)
+fn expm1_reduced<A: Fma, const SHORT: bool>(r: f32) -> f32 {
+    A::f32(r * r, expm1_poly_of::<A, SHORT>(r), r)
 }
 
 /// `1 + r` as `(hi, e)` with `hi + e` exact (Fast2Sum: |r| < 1).
@@ -132,7 +132,7 @@ fn reduce_split<A: Fma>(x: f32) -> (f32, f32, f32) {
 /// `e^(r + r_lo) − 1` to first order in `r_lo`.
 #[inline(always)]
 fn expm1_reduced_split<A: Fma>(r: f32, r_lo: f32) -> f32 {
-    let q = expm1_reduced::<A>(r);
+    let q = expm1_reduced::<A, false>(r);
     q + A::f32(r_lo, q, r_lo)
 }
 
@@ -142,7 +142,7 @@ fn expm1_reduced_split<A: Fma>(r: f32, r_lo: f32) -> f32 {
 #[inline(always)]
 pub(crate) fn exp_parts_fast<A: Fma>(x: f32) -> (f32, f32, f32) {
     let (k, r) = reduce::<A>(at_least_exp_min(x));
-    let m = 1.0 + A::f32(r * r, expm1_poly_short::<A>(r), r);
+    let m = 1.0 + expm1_reduced::<A, true>(r);
     let (s1, s2) = pow2_pair(k);
     (m, s1, s2)
 }
@@ -304,12 +304,6 @@ pub(crate) fn horner_from<A: Fma>(p: f32, x: f32, c: &[f32]) -> f32 {
     c.iter().rev().fold(p, |p, &k| A::f32(p, x, k))
 }
 
-/// [`horner`] for `f64`: `c[0] + c[1]·z + … + c[N−1]·z^(N−1)`.
-#[inline(always)]
-fn horner64<A: Fma, const N: usize>(z: f64, c: &[f64; N]) -> f64 {
-    c[..N - 1].iter().rev().fold(c[N - 1], |acc, &k| A::f64(acc, z, k))
-}
-
 /// ln 2 as `f32` plus its rounding error.
 const LN2_HI_F32: f32 = std::f32::consts::LN_2;
 const LN2_LO_F32: f32 = -1.904_654_3e-9;
@@ -462,7 +456,7 @@ pub(crate) fn exp64_short<A: Fma>(x: f64) -> f64 {
     let x = if x < -700.0 { -700.0 } else { x };
     let k = A::f64(x, std::f64::consts::LOG2_E, SHIFT64);
     let r = A::f64(k - SHIFT64, -std::f64::consts::LN_2, x);
-    let p = A::f64(horner64::<A, 6>(r, &EXP64_SHORT), r, 1.0);
+    let p = A::f64(crate::vmath::horner::<A, 6>(&EXP64_SHORT, r), r, 1.0);
     // The low bits of `k` hold n: shifted into the exponent field and biased, they make 2ⁿ.
     p * f64::from_bits((k.to_bits() << 52).wrapping_add(1023 << 52))
 }
@@ -509,8 +503,8 @@ pub(crate) fn log1p_unit64<A: Fma>(e: f64) -> f64 {
 pub(crate) fn tanh64<A: Fma>(x: f64) -> f64 {
     let a = x.clamp(-9.5, 9.5);
     let z = a * a;
-    let num = horner64::<A, 6>(z, &TANH_P);
-    let den = horner64::<A, 6>(z, &TANH_Q);
+    let num = crate::vmath::horner::<A, 6>(&TANH_P, z);
+    let den = crate::vmath::horner::<A, 6>(&TANH_Q, z);
     a * num / den
 }
 

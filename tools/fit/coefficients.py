@@ -8,7 +8,7 @@
    relative error (the factor a − a0, exact near a0, keeps B accurate where its two terms cancel). SiLU′(x) =
    σ(x)(1 + x·σ(−x)) near its zero x0 ≈ −1.2785 as (x − x0)·T(x − x0), T fitted on [−1.33, −1.23] for relative
    error (crates/nonlin/src/sigmoid.rs; near the zero the generic formula cancels), and the tanh-GELU′ likewise near
-   x0 ≈ −0.7525 on [−1.3, −0.35] (crates/nonlin/src/gelu.rs).
+   x0 ≈ −0.7525 on [−0.8, −0.7] (crates/nonlin/src/gelu.rs).
 3. tanh (crates/nonlin/src/vmath32.rs, `tanh64`, lean f64): tanh(a)/a = P(z)/Q(z), z = a², a in [0, 9.5], degrees
    5 and 5, fitted for relative error (the f32 result must be within 0.5 + 2⁻¹¹ ULP, as PyTorch's is 0.513).
 4. ln(1 + eˣ) (softplus, log-sigmoid; crates/nonlin/src/vmath32.rs): for |x| < 1, ln cosh(x/2) = u·H(u) with
@@ -195,6 +195,20 @@ def gelu_tanh_grad(x):
     return s + x * GELU_TANH_C1 * (1 + 3 * GELU_TANH_KAPPA * x**2) * s * (1 - s)
 
 
+def gelu_tanh_grad_fit_range():
+    """Prints where the tanh-GELU′'s formula, e·(D + x·z′)/D² (x < 0, e = e^(−|2u|), D = 1 + e), turns e's relative
+    error of 2⁻²⁹ (`exp64_short`) into more than 2⁻²⁷ of the result: there the kernel takes the fit around the zero."""
+    c1, kappa = float(GELU_TANH_C1), float(GELU_TANH_KAPPA)
+    x = np.linspace(-1.6, -0.2, 200001)
+    e = np.exp(-np.abs(c1 * (x + kappa * x**3)))
+    d = 1 + e
+    xzp = x * c1 * (1 + 3 * kappa * x * x)
+    grad = e * (d + xzp) / d**2
+    de = (d + xzp + e) / d**2 - 2 * e * (d + xzp) / d**3
+    amplified = x[np.abs(de * e * 2.0**-29 / grad) > 2.0**-27]
+    print(f"// tanh-GELU′: e's 2⁻²⁹ costs more than 2⁻²⁷ on [{amplified.min():.3f}, {amplified.max():.3f}]")
+
+
 def silu_grad(x):
     x = mp.mpf(x)
     s = 1 / (1 + mp.exp(-x))
@@ -212,7 +226,8 @@ def main():
 
     fit_gelu_grad(11)
     fit_zero("SILU_GRAD", silu_grad, -1.28, -1.33, -1.23, 4)
-    fit_zero("GELU_TANH_GRAD", gelu_tanh_grad, -0.75, -1.3, -0.35, 9)
+    gelu_tanh_grad_fit_range()
+    fit_zero("GELU_TANH_GRAD", gelu_tanh_grad, -0.75, -0.8, -0.7, 3)
 
     fit_rational("TANH", tanh_over_a, mp.mpf("9.5") ** 2, 5, 5)
     fit_exp_short(6)

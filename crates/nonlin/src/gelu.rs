@@ -321,10 +321,10 @@ const GELU_TANH_LINEAR: f32 = 11.5;
 /// Below this the tanh-GELU rounds to −0.0 in `f32` (|x·σ(2u)| < 0.02·2⁻¹⁴⁹ at −10.9).
 const GELU_TANH_ZERO: f32 = -10.9;
 
-/// The tanh-GELU's gradient on [−1.3, −0.35], around its zero, from the fit.
+/// The tanh-GELU's gradient on [−0.8, −0.7], around its zero, from the fit.
 #[inline(always)]
 fn tanh_gelu_grad_near_zero<A: Fma>(x: f32) -> f32 {
-    vmath32::near_zero::<A, 10>(x, GELU_TANH_GRAD_ZERO_HI, GELU_TANH_GRAD_ZERO_LO, &GELU_TANH_GRAD_ZERO_T)
+    vmath32::near_zero::<A, 4>(x, GELU_TANH_GRAD_ZERO_HI, GELU_TANH_GRAD_ZERO_LO, &GELU_TANH_GRAD_ZERO_T)
 }
 
 /// `−|2u|` in `f64` for both tanh-GELU kernels: `x³` is exact there, and the products round at 2⁻⁵³.
@@ -398,27 +398,28 @@ impl<M: MathLib> Smooth for GeluTanh<M> {
     }
     /// `f32` in lean `f64`, with `e = e^(−|2u|)` as in [`GeluTanh::f32`], `D = 1 + e` and `z′ = (2u)′`: for
     /// `x ≥ 0`, `σ(2u) + x·z′·σ(2u)σ(−2u) = (D + x·z′·e)/D²`; below, `e·(D + x·z′)/D²`; times `g` in `f64`, so the
-    /// result rounds once. On [−1.3, −0.35], around the gradient's zero, `D + x·z′` cancels (and `e`'s 2⁻²⁹
-    /// would show): there a fitted `(x − x0)·T(x − x0)`. Beyond [−11, 11.5] the gradient is what it rounds to
-    /// there (`−0.0·g`, `g`), whatever `g` is; at −∞ the limit `0·g`.
+    /// result rounds once. Around the gradient's zero `D + x·z′` cancels and amplifies `e`'s relative error of
+    /// 2⁻²⁹ beyond 2⁻²⁷ (0.125 ULP) on [−0.78, −0.71] (`tools/fit/coefficients.py` prints where), so on [−0.8, −0.7]
+    /// a fitted `(x − x0)·T(x − x0)`, `T` of degree 3. Fitted on [−1.3, −0.35] it took degree 9, and its error
+    /// (6.8e-8) made the sweep's maximum: 2.72 ULP against 2.31 now, and ran 1.06–1.10× slower. Beyond [−11, 11.5]
+    /// the gradient is what it rounds to there (`−0.0·g`, `g`), whatever `g` is; at −∞ the limit `0·g`.
     #[inline(always)]
     fn df32<A: Fma>(&self, x: f32, g: f32) -> f32 {
         let e = vmath32::exp64_short::<A>(tanh_gelu_arg::<A>(x));
         tanh_gelu_grad_from_exp::<A>(x, g, e, tanh_gelu_grad_near_zero::<A>(x))
     }
-    /// [`GeluTanh::df32`] in five stages (see [`Smooth::f32_slice`]): the exponential's argument, the exponential,
-    /// the fit around the zero, the formula (in `f64`, four lanes), its exceptions (in `f32`, eight lanes). The
-    /// last two in one stage made a chain too long for enough elements to be in flight: 1.22× slower (and a sixth
-    /// stage for the formula's division alone, 1.03× slower; the fit merged into the exceptions' stage, 1.10×).
+    /// [`GeluTanh::df32`] in four stages (see [`Smooth::f32_slice`]): the exponential's argument, the exponential,
+    /// the formula (in `f64`, four lanes), its exceptions and the fit around the zero (in `f32`, eight lanes). The
+    /// formula and the exceptions in one stage made a chain too long for enough elements to be in flight: 1.22×
+    /// slower (and a stage for the formula's division alone, 1.03× slower). The fit in a stage of its own measured
+    /// the same since it is of degree 3 (with degree 9, merging it was 1.10× slower).
     #[inline(always)]
     fn df32_slice<A: Fma>(&self, x: &[f32], g: &[f32], gx: &mut [f32]) {
         let mut scratch = Scratch::<f64>::take();
-        let mut scratch32 = Scratch::<f32>::take();
         let [e, ..] = scratch.arrays();
-        let [nz, ..] = scratch32.arrays();
         for ((x, g), gx) in x.chunks(BLOCK).zip(g.chunks(BLOCK)).zip(gx.chunks_mut(BLOCK)) {
             let n = x.len();
-            let (g, gx, e, nz) = (&g[..n], &mut gx[..n], &mut e[..n], &mut nz[..n]);
+            let (g, gx, e) = (&g[..n], &mut gx[..n], &mut e[..n]);
             for i in 0..n {
                 e[i] = tanh_gelu_arg::<A>(x[i]);
             }
@@ -426,13 +427,10 @@ impl<M: MathLib> Smooth for GeluTanh<M> {
                 *e = vmath32::exp64_short::<A>(*e);
             }
             for i in 0..n {
-                nz[i] = tanh_gelu_grad_near_zero::<A>(x[i]);
-            }
-            for i in 0..n {
                 gx[i] = tanh_gelu_grad_formula::<A>(x[i], g[i], e[i]);
             }
             for i in 0..n {
-                gx[i] = tanh_gelu_grad_select(x[i], g[i], gx[i], nz[i]);
+                gx[i] = tanh_gelu_grad_select(x[i], g[i], gx[i], tanh_gelu_grad_near_zero::<A>(x[i]));
             }
         }
     }
@@ -463,7 +461,7 @@ fn tanh_gelu_grad_select(x: f32, g: f32, dg: f32, near_zero: f32) -> f32 {
         0.0 * g
     } else if x < GELU_TANH_GRAD_ZERO {
         -0.0 * g
-    } else if (-1.3..=-0.35).contains(&x) {
+    } else if (-0.8..=-0.7).contains(&x) {
         near_zero * g
     } else {
         dg
@@ -477,16 +475,5 @@ const GELU_TANH_GRAD_ZERO: f32 = -11.0;
 /// The zero of the tanh-GELU′, −0.75246142207101625848795…, as an `f32` pair.
 const GELU_TANH_GRAD_ZERO_HI: f32 = -0.75246143;
 const GELU_TANH_GRAD_ZERO_LO: f32 = 1.1339628e-08;
-/// tanh-GELU′(x0 + d) = d·T(d) on x in [−1.3, −0.35], relative error 6.8e-8.
-const GELU_TANH_GRAD_ZERO_T: [f32; 10] = [
-    0.4304001,
-    0.38751844,
-    -0.01578284,
-    -0.113944225,
-    -0.016619623,
-    0.019676872,
-    0.0052611306,
-    -0.002378814,
-    -0.00090016186,
-    0.00013854099,
-];
+/// tanh-GELU′(x0 + d) = d·T(d) on x in [−0.8, −0.7], relative error 3.1e-8.
+const GELU_TANH_GRAD_ZERO_T: [f32; 4] = [0.4304001, 0.38751855, -0.015823767, -0.11401449];

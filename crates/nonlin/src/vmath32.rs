@@ -445,12 +445,12 @@ pub(crate) fn exp64<A: Fma>(x: f64) -> f64 {
     if x < -600.0 { 0.0 } else { y }
 }
 
-/// `eˣ` for `x ≤ 0` (and NaN) to a relative error of 2.0e-9 (2⁻²⁸·⁹, 0.03 ULP of an `f32` result): [`exp64`]'s
-/// reduction to |r| ≤ ln2/2 with ln 2 in one constant (an error of |n|·2⁻⁵⁵, below 2⁻⁴⁵ here), then a degree-6
-/// fit instead of Taylor to r¹⁰, by Horner's rule (Estrin's scheme took two multiplications more and measured
-/// 1.06× slower in the tanh-GELU, whose stages keep enough elements in flight to hide the longer chain). For `f32`
-/// kernels that round once at the end and need no more. `x` is clamped at −700 (`e⁻⁷⁰⁰` ≈ 1e−304, zero to every
-/// `f32` result) so that 2ⁿ stays a normal `f64`.
+/// `eˣ` for `x ≤ 700` (and NaN; beyond 709 the result is garbage, for the caller to select away) to a relative
+/// error of 2.0e-9 (2⁻²⁸·⁹, 0.03 ULP of an `f32` result): [`exp64`]'s reduction to |r| ≤ ln2/2 with ln 2 in one
+/// constant (an error of |n|·2⁻⁵⁵, below 2⁻⁴⁵ here), then a degree-6 fit instead of Taylor to r¹⁰, by Horner's
+/// rule (Estrin's scheme took two multiplications more and measured 1.06× slower in the tanh-GELU, whose stages
+/// keep enough elements in flight to hide the longer chain). For `f32` kernels that round once at the end and need
+/// no more. `x` is clamped at −700 (`e⁻⁷⁰⁰` ≈ 1e−304, zero to every `f32` result) so that 2ⁿ stays a normal `f64`.
 #[inline(always)]
 pub(crate) fn exp64_short<A: Fma>(x: f64) -> f64 {
     let x = if x < -700.0 { -700.0 } else { x };

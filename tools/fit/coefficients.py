@@ -196,17 +196,18 @@ def gelu_tanh_grad(x):
 
 
 def gelu_tanh_grad_fit_range():
-    """Prints where the tanh-GELU′'s formula, e·(D + x·z′)/D² (x < 0, e = e^(−|2u|), D = 1 + e), turns e's relative
-    error of 2⁻²⁹ (`exp64_short`) into more than 2⁻²⁷ of the result: there the kernel takes the fit around the zero."""
+    """Prints where the tanh-GELU′'s formula, (D + x·z′·E)/D² (E = e^(−2u), D = 1 + E, z′ = (2u)′), turns E's
+    relative error of 2⁻²⁹ (`exp64_short`) into more than 2⁻²⁷ of the result: there the kernel takes the fit around
+    the zero."""
     c1, kappa = float(GELU_TANH_C1), float(GELU_TANH_KAPPA)
     x = np.linspace(-1.6, -0.2, 200001)
-    e = np.exp(-np.abs(c1 * (x + kappa * x**3)))
-    d = 1 + e
+    big_e = np.exp(-c1 * (x + kappa * x**3))
+    d = 1 + big_e
     xzp = x * c1 * (1 + 3 * kappa * x * x)
-    grad = e * (d + xzp) / d**2
-    de = (d + xzp + e) / d**2 - 2 * e * (d + xzp) / d**3
-    amplified = x[np.abs(de * e * 2.0**-29 / grad) > 2.0**-27]
-    print(f"// tanh-GELU′: e's 2⁻²⁹ costs more than 2⁻²⁷ on [{amplified.min():.3f}, {amplified.max():.3f}]")
+    grad = (d + xzp * big_e) / d**2
+    d_grad = (1 + xzp) / d**2 - 2 * (d + xzp * big_e) / d**3
+    amplified = x[np.abs(d_grad * big_e * 2.0**-29 / grad) > 2.0**-27]
+    print(f"// tanh-GELU′: E's 2⁻²⁹ costs more than 2⁻²⁷ on [{amplified.min():.3f}, {amplified.max():.3f}]")
 
 
 def silu_grad(x):

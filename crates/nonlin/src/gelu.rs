@@ -401,11 +401,11 @@ impl<M: MathLib> Smooth for GeluTanh<M> {
     /// `f32` in lean `f64`, with `E = e^(−2u)` as in [`GeluTanh::f32`], `D = 1 + E` and `z′ = (2u)′`:
     /// `σ(2u) + x·z′·σ(2u)σ(−2u) = (D + x·z′·E)/D²` (for `x < 0` as well, where `E` is large: 1.2× faster than
     /// `e·(D + x·z′)/D²` with `e = 1/E` selected there), times `g` in `f64`, so the result rounds once. Around the
-    /// gradient's zero `D + x·z′·E` cancels and amplifies `E`'s relative error of
-    /// 2⁻²⁹ beyond 2⁻²⁷ (0.125 ULP) on [−0.78, −0.71] (`tools/fit/coefficients.py` prints where), so on [−0.8, −0.7]
-    /// a fitted `(x − x0)·T(x − x0)`, `T` of degree 3. Fitted on [−1.3, −0.35] it took degree 9, and its error
-    /// (6.8e-8) made the sweep's maximum: 2.72 ULP against 2.31 now, and ran 1.06–1.10× slower. Beyond [−11, 11.5]
-    /// the gradient is what it rounds to there (`−0.0·g`, `g`), whatever `g` is; at −∞ the limit `0·g`.
+    /// gradient's zero `D + x·z′·E` cancels and amplifies `E`'s relative error of 2⁻²⁹ beyond 2⁻²⁷ (0.125 ULP) on
+    /// [−0.78, −0.71] (`tools/fit/coefficients.py` prints where), so on [−0.8, −0.7] a fitted `(x − x0)·T(x − x0)`,
+    /// `T` of degree 3. Fitted on [−1.3, −0.35] it took degree 9, and its error (6.8e-8) made the sweep's maximum:
+    /// 2.72 ULP against 2.31 now, and ran 1.06–1.10× slower. Beyond [−11, 11.5] the gradient is what it rounds to
+    /// there (`−0.0·g`, `g`), whatever `g` is; at −∞ the limit `0·g`.
     #[inline(always)]
     fn df32<A: Fma>(&self, x: f32, g: f32) -> f32 {
         let e = vmath32::exp64_short::<A>(tanh_gelu_arg::<A>(x));
@@ -439,7 +439,7 @@ impl<M: MathLib> Smooth for GeluTanh<M> {
     }
 }
 
-/// `g·GELU′(x)` (tanh form) from `e = e^(−|2u|)` and the fit around the zero (see [`GeluTanh::df32`]).
+/// `g·GELU′(x)` (tanh form) from `E = e^(−2u)` and the fit around the zero (see [`GeluTanh::df32`]).
 #[inline(always)]
 fn tanh_gelu_grad_from_exp<A: Fma>(x: f32, g: f32, e: f64, near_zero: f32) -> f32 {
     tanh_gelu_grad_select(x, g, tanh_gelu_grad_formula::<A>(x, g, e), near_zero)

@@ -210,10 +210,11 @@ pub(crate) fn exp_scaled_parts<A: Fma>(x: f32, x_lo: f32, k: Split) -> (f32, f32
 }
 
 /// `ln(1 + eˣ)` in native `f32`, within about 1 ULP (softplus with β = 1; log-sigmoid is `−ln(1 + e^(−x))`):
-/// - |x| < 1: `ln 2 + x/2 + ln cosh(x/2)`, the last as `u·H(u)` with `u = x²`, and `ln 2 + x/2` summed exactly
-///   (Fast2Sum), so only the final addition rounds much. `u`'s rounding costs at most 2⁻²⁷ of the result (`u·H(u)`
-///   is below 1/8 of it); carrying it by FMA, as before, cost two operations per element (1.01–1.04× slower) for a
-///   maximum error over all inputs that stayed 1.088 ULP, set at |x| ≈ 1.27 by the other branch.
+/// - |x| < 1: `ln 2 + x/2 + ln cosh(x/2)`, the last as `u·H(u)` with `u = x²` (ln 2's low part joins it in its
+///   last FMA), and `ln 2 + x/2` summed exactly (Fast2Sum), so only the final addition rounds much. `u`'s rounding
+///   costs at most 2⁻²⁷ of the result (`u·H(u)` is below 1/8 of it); carrying it by FMA, as before, cost two
+///   operations per element (1.01–1.04× slower) for a maximum error over all inputs that stayed 1.088 ULP, set at
+///   |x| ≈ 1.27 by the other branch.
 /// - |x| ≥ 1: `max(x, 0) + ln(1 + t)`, `t = e^(−|x|) = (hi + lo)·2ⁿ` ([`exp_split`]), `ln(1 + t) = t + t²·P(t)`,
 ///   formed as `2ⁿ·(hi + [lo + (hi + lo)·t·P(t)])`: only the final step rounds much; subnormal results
 ///   (x < −87.3) round once more, by the power of two.
@@ -244,11 +245,11 @@ fn log1pexp_tp<A: Fma>(hi: f32, lo: f32, s1: f32, s2: f32) -> f32 {
 fn log1pexp_finish<A: Fma>(x: f32, hi: f32, lo: f32, s1: f32, s2: f32, tp: f32) -> (f32, f32) {
     let a = x.abs();
     let u = x * x;
-    let g = u * horner::<A, 5>(u, &LNCOSH_H);
+    let g = A::f32(u, horner::<A, 5>(u, &LNCOSH_H), LN2_LO_F32);
     let half = 0.5 * x;
     let s0 = LN2_HI_F32 + half;
     let e0 = (LN2_HI_F32 - s0) + half;
-    let centre = s0 + (e0 + (LN2_LO_F32 + g));
+    let centre = s0 + (e0 + g);
     let s = s1 * s2;
     let ev = hi + lo;
     let t = ev * s;

@@ -157,7 +157,7 @@ impl<M: MathLib, const UNIT: bool> Smooth for Softplus<M, UNIT> {
         let y = (pos + vmath32::log1p_unit64::<A>(vmath32::exp64::<A>(-z.abs()))) / self.beta;
         if z > self.threshold { x } else { y as f32 }
     }
-    /// β = 1: [`Softplus::f32`] in three stages (see [`Smooth::f32_slice`], [`vmath32::log1pexp_staged`]).
+    /// β = 1: [`Softplus::f32`] in four stages (see [`Smooth::f32_slice`], [`vmath32::log1pexp_staged`]).
     const STAGED32: bool = UNIT;
     #[inline(always)]
     fn f32_slice<A: Fma>(&self, x: &[f32], y: &mut [f32]) {
@@ -183,7 +183,7 @@ impl<M: MathLib, const UNIT: bool> Smooth for Softplus<M, UNIT> {
         // PyTorch's float32 test: `x·β > threshold` with both rounded to float32.
         if z > self.threshold as f32 { g } else { d }
     }
-    /// β = 1: [`Softplus::df32`] in two stages (see [`Smooth::f32_slice`], [`vmath32::exp_exact_staged_grad`]).
+    /// β = 1: [`Softplus::df32`] in three stages (see [`Smooth::f32_slice`], [`vmath32::exp_exact_staged_grad`]).
     #[inline(always)]
     fn df32_slice<A: Fma>(&self, x: &[f32], g: &[f32], gx: &mut [f32]) {
         if UNIT {

@@ -71,8 +71,9 @@ fn sigmoid32<A: Fma>(x: f32) -> f32 {
 /// [`sigmoid32`] given `e^(−|x|) = m·s1·s2`.
 #[inline(always)]
 fn sigmoid32_from<A: Fma>(x: f32, m: f32, s1: f32, s2: f32) -> f32 {
-    let num = if x >= 0.0 { 1.0 } else { m * s1 * s2 };
-    num / A::f32(m, s1 * s2, 1.0)
+    let ms = m * s1;
+    let num = if x.is_sign_negative() { ms } else { 1.0 / s2 };
+    (num / A::f32(ms, s2, 1.0)) * s2
 }
 
 /// `y[i] = finish(x[i], m, s1, s2)` with `e^(−|x[i]|) = m·s1·s2` ([`vmath32::exp_parts_fast`]), in three stages
@@ -102,8 +103,9 @@ fn exp_staged<A: Fma>(x: &[f32], y: &mut [f32], finish: impl Fn(f32, f32, f32, f
 /// `e = e^(−2|x|)` (`c·m` is exact, so `c = 1` costs nothing in the bits).
 #[inline(always)]
 fn exp_grad32_from<A: Fma>(c: f32, g: f32, m: f32, s1: f32, s2: f32) -> f32 {
-    let d = A::f32(m, s1 * s2, 1.0);
-    (((c * m / (d * d)) * s1) * s2) * g
+    let ms = m * s1;
+    let d = A::f32(ms, s2, 1.0);
+    ((c * ms / (d * d)) * s2) * g
 }
 
 /// `gx[i] = g[i]·c·e/(1 + e)²` with `e = e^(−k·|x[i]|)` ([`vmath32::exp_parts_fast`], [`exp_grad32_from`]), in three
@@ -183,12 +185,14 @@ impl<M: MathLib> Smooth for LogSigmoid<M> {
 /// SiLU in native `f32` given `e^(−|x|) = m·s1·s2`: `x/(1 + e)` or `((x·m/(1 + e))·s1)·s2`.
 #[inline(always)]
 fn silu32_from<A: Fma>(x: f32, m: f32, s1: f32, s2: f32) -> f32 {
-    let d = A::f32(m, s1 * s2, 1.0);
+    let ms = m * s1;
+    let d = A::f32(ms, s2, 1.0);
     // Below −200 the result is −0.0; clamping keeps x·m finite (NaN passes). One division for both branches.
     let xn = if x < -200.0 { -200.0 } else { x };
-    let q = if x >= 0.0 { x } else { xn * m } / d;
-    // On the sign bit, not `x >= 0` again (−0.0's scale is 1): see [`vmath32::sigmoid_acc`].
-    if x.is_sign_negative() { (q * s1) * s2 } else { q }
+    let q = if x.is_sign_negative() { xn * ms } else { x } / d;
+    // On `x ≥ 0`, not on the sign bit again: given the same condition twice, LLVM divides once per arm (see
+    // [`vmath32::sigmoid_acc`]). −0.0 takes the first arm of both (its product with `ms` is −0.0 too).
+    if x >= 0.0 { q } else { q * s2 }
 }
 
 /// `x·σ(x)`; −0.0 at −∞ (PyTorch: NaN), and accurate where the result is subnormal.

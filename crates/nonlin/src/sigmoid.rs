@@ -68,7 +68,8 @@ fn sigmoid32<A: Fma>(x: f32) -> f32 {
     sigmoid32_from::<A>(x, m, s1, s2)
 }
 
-/// [`sigmoid32`] given `e^(−|x|) = m·s1·s2`.
+/// [`sigmoid32`] given `e^(−|x|) = m·s1·s2`: `(num/(1 + e))·s2` with `num` `m·s1` (exact) or `2⁶⁴`, so a subnormal
+/// result rounds once, at the last step.
 #[inline(always)]
 fn sigmoid32_from<A: Fma>(x: f32, m: f32, s1: f32, s2: f32) -> f32 {
     let ms = m * s1;
@@ -182,7 +183,8 @@ impl<M: MathLib> Smooth for LogSigmoid<M> {
     }
 }
 
-/// SiLU in native `f32` given `e^(−|x|) = m·s1·s2`: `x/(1 + e)` or `((x·m/(1 + e))·s1)·s2`.
+/// SiLU in native `f32` given `e^(−|x|) = m·s1·s2`: `x/(1 + e)` or `(x·(m·s1)/(1 + e))·s2` (`m·s1` is exact and
+/// normal, so a subnormal result rounds once, at the last step).
 #[inline(always)]
 fn silu32_from<A: Fma>(x: f32, m: f32, s1: f32, s2: f32) -> f32 {
     let ms = m * s1;

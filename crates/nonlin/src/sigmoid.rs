@@ -292,7 +292,7 @@ impl<M: MathLib> Smooth for Silu<M> {
                 (num[i], den[i]) = silu_grad32_quotient::<A>(x[i], (hi[i], lo[i], s1[i], vmath32::TWO_M64));
             }
             for i in 0..n {
-                gx[i] = silu_grad32_finish::<A>(x[i], g[i], num[i], den[i], s1[i], vmath32::TWO_M64);
+                gx[i] = silu_grad32_finish::<A>(x[i], g[i], num[i], den[i], vmath32::TWO_M64);
             }
         }
     }
@@ -330,7 +330,7 @@ fn silu_df_from<A: Fma>(x: f64, (m, s1, s2): (f64, f64, f64)) -> f64 {
 #[inline(always)]
 fn silu_grad32_from<A: Fma>(x: f32, g: f32, e: (f32, f32, f32, f32)) -> f32 {
     let (num, den) = silu_grad32_quotient::<A>(x, e);
-    silu_grad32_finish::<A>(x, g, num, den, e.2, e.3)
+    silu_grad32_finish::<A>(x, g, num, den, e.3)
 }
 
 /// SiLU′ on [−1.33, −1.23], around its zero, from the fit.
@@ -339,30 +339,29 @@ fn silu_grad32_near_zero<A: Fma>(x: f32) -> f32 {
     vmath32::near_zero::<A, 5>(x, SILU_GRAD_ZERO_HI, SILU_GRAD_ZERO_LO, &SILU_GRAD_ZERO_T)
 }
 
-/// The numerator and denominator of SiLU′'s quotient (see [`Silu::df32`]), the numerator unscaled by `s1·s2` for
-/// `x < 0`, given `e^(−|x|) = (hi + lo)·s1·s2`.
+/// The numerator and denominator of SiLU′'s quotient (see [`Silu::df32`]), given `e^(−|x|) = (hi + lo)·s1·s2`; for
+/// `x < 0` the numerator still lacks the factor `s2`.
 #[inline(always)]
 fn silu_grad32_quotient<A: Fma>(x: f32, (hi, lo, s1, s2): (f32, f32, f32, f32)) -> (f32, f32) {
     let s = s1 * s2;
-    let m = hi + lo;
-    let e = m * s;
+    let ms = (hi + lo) * s1;
+    let e = ms * s2;
     // ±∞ and |x| > 200: e is 0 there and the clamp keeps (1 + x)·e from being NaN (NaN passes).
     let xc = x.clamp(-200.0, 200.0);
     let u = 1.0 + xc;
     let pos = x >= 0.0;
-    let num = if pos { A::f32(e, u, 1.0) } else { m * ((u + hi * s) + lo * s) };
+    let num = if pos { A::f32(e, u, 1.0) } else { ms * ((u + hi * s) + lo * s) };
     let d = 1.0 + e;
     (num, d * d)
 }
 
 /// `g·SiLU′(x)` from [`silu_grad32_quotient`]'s parts, or from the fit around the zero ([`silu_grad32_near_zero`]).
 #[inline(always)]
-fn silu_grad32_finish<A: Fma>(x: f32, g: f32, num: f32, den: f32, s1: f32, s2: f32) -> f32 {
+fn silu_grad32_finish<A: Fma>(x: f32, g: f32, num: f32, den: f32, s2: f32) -> f32 {
     let q = num / den;
-    // e's scale enters after the division (for x < 0), so a subnormal gradient rounds once more, not twice.
-    // Scaled on the sign bit, not on `pos` (−0.0's scale is 1): see [`vmath32::sigmoid_acc`].
-    let neg = x.is_sign_negative();
-    let grad = (q * if neg { s1 } else { 1.0 }) * if neg { s2 } else { 1.0 };
+    // For x < 0 the numerator holds 2ⁿ⁺⁶⁴ (exactly: it stays normal) and 2⁻⁶⁴ enters after the division, so a
+    // subnormal gradient rounds once more, not twice.
+    let grad = if x >= 0.0 { q } else { q * s2 };
     if (-1.33..=-1.23).contains(&x) {
         silu_grad32_near_zero::<A>(x) * g
     } else if x == f32::NEG_INFINITY {

@@ -16,8 +16,8 @@ pub(crate) trait Kernel<T: Float>: Copy + Send + Sync {
     /// second thread below a few hundred thousand elements.
     const PARALLEL_FROM: usize = crate::simd::PARALLEL_THRESHOLD;
     /// Large outputs are written with non-temporal stores ([`crate::simd::set_stream_threshold`]): worth it for
-    /// the kernels bound by memory, not for the smooth ones, which are bound by arithmetic and pay for the block
-    /// the stores go through.
+    /// the kernels bound by memory, not for most smooth ones, which are bound by arithmetic and pay for the block
+    /// the stores go through ([`Smooth::STREAMS32`] names the exceptions).
     const STREAMS: bool = true;
     /// `f(x)`.
     fn forward<A: Fma>(&self, x: T) -> T;
@@ -57,6 +57,13 @@ pub(crate) trait Smooth: Copy + Send + Sync {
     const STAGED32: bool = false;
     /// Likewise for the `f64` forward ([`Smooth::f64_slice`]).
     const STAGED64: bool = false;
+    /// Whether large `f32` outputs are written with non-temporal stores ([`Kernel::STREAMS`]): for the fastest
+    /// smooth kernels, which come close enough to the memory's speed at 16M elements that the read an ordinary
+    /// store makes of each line costs more than the block the streamed stores go through. On Zen 3, in a phase where
+    /// a plain copy ran at 10–12 GB/s, alternating runs at 16M gave sigmoid and SiLU 1.08–1.16× both ways (one and
+    /// two threads), the softplus and log-sigmoid gradients 1.05–1.12× and their forwards 0.97–1.09×; for slower
+    /// kernels it cost up to 1.2× (tanh 0.83–0.88×, Mish 0.92–0.95×, ELU 0.95×), so they do not.
+    const STREAMS32: bool = false;
     fn f<A: Fma>(&self, x: f64) -> f64;
     fn df<A: Fma>(&self, x: f64) -> f64;
     /// `f(x)` for `f32`.
@@ -192,7 +199,7 @@ impl<T: ScratchElem> Drop for Scratch<T> {
 
 impl<T: Float, S: Smooth> Kernel<T> for S {
     const PARALLEL_FROM: usize = crate::simd::SMOOTH_PARALLEL_THRESHOLD;
-    const STREAMS: bool = false;
+    const STREAMS: bool = S::STREAMS32 && std::mem::size_of::<T>() == 4;
     #[inline(always)]
     fn forward<A: Fma>(&self, x: T) -> T {
         T::smooth_forward::<S, A>(self, x)

@@ -148,8 +148,9 @@ pub(crate) fn exp_parts_fast<A: Fma>(x: f32) -> (f32, f32, f32) {
 /// The first half of [`exp_parts_fast`] and [`exp_split_exact`]: `(r, s1)` with `x ≈ n·ln2 + r` (`r` rounded
 /// once) and `s1 = 2ⁿ⁺⁶⁴` ([`pow2_pair`]; the second factor is [`TWO_M64`]). For `x ≤ 0` (and NaN): the lower clamp
 /// is applied. The kernels computed in stages run the two halves in stages of their own: each is a chain of about
-/// 17 cycles that LLVM unrolls, where the whole was one of about 35 that kept too few elements in flight (sigmoid
-/// 1.1–1.2× at 1,024 and 65,536 elements on Zen 3; log-sigmoid's and softplus's gradients 1.07–1.1×).
+/// 17 cycles that LLVM unrolls, where the whole was one of about 35 that kept too few elements in flight (the same
+/// operations ran faster split: sigmoid 1.1–1.2× at 1,024 and 65,536 elements on Zen 3; log-sigmoid's and
+/// softplus's gradients 1.04–1.1×).
 #[inline(always)]
 pub(crate) fn exp_reduced<A: Fma>(x: f32) -> (f32, f32) {
     let (k, r) = reduce::<A>(at_least_exp_min(x));

@@ -60,9 +60,11 @@ pub(crate) trait Smooth: Copy + Send + Sync {
     /// Whether large `f32` outputs are written with non-temporal stores ([`Kernel::STREAMS`]): for the fastest
     /// smooth kernels, which come close enough to the memory's speed at 16M elements that the read an ordinary
     /// store makes of each line costs more than the block the streamed stores go through. On Zen 3, in a phase where
-    /// a plain copy ran at 10–12 GB/s, alternating runs at 16M gave sigmoid and SiLU 1.08–1.16× both ways (one and
-    /// two threads), the softplus and log-sigmoid gradients 1.05–1.12× and their forwards 0.97–1.09×; for slower
-    /// kernels it cost up to 1.2× (tanh 0.83–0.88×, Mish 0.92–0.95×, ELU 0.95×), so they do not.
+    /// a plain copy ran at 10–12 GB/s, alternating runs at 16M (medians and ratios of maxima) gave the forwards of
+    /// sigmoid and SiLU 1.08–1.34× on one and two threads; the gradients of SiLU, softplus and log-sigmoid 1.05–1.22×
+    /// on one thread (SiLU's and softplus's 0.99–1.13× on two), sigmoid's 0.93–1.10×; the forwards of softplus and
+    /// log-sigmoid 0.97–1.09×. Slower kernels lost up to 1.2× (tanh 0.83–0.88×, Mish 0.92–0.95×, ELU 0.94–0.96×),
+    /// so they do not stream.
     const STREAMS32: bool = false;
     fn f<A: Fma>(&self, x: f64) -> f64;
     fn df<A: Fma>(&self, x: f64) -> f64;

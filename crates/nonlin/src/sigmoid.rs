@@ -88,12 +88,7 @@ fn exp_staged<A: Fma>(x: &[f32], y: &mut [f32], finish: impl Fn(f32, f32, f32, f
     for (x, y) in x.chunks(BLOCK).zip(y.chunks_mut(BLOCK)) {
         let n = x.len();
         let (y, m, s1, r) = (&mut y[..n], &mut m[..n], &mut s1[..n], &mut r[..n]);
-        for i in 0..n {
-            (r[i], s1[i]) = vmath32::exp_reduced::<A>(-x[i].abs());
-        }
-        for i in 0..n {
-            m[i] = vmath32::exp_fast_m::<A>(r[i]);
-        }
+        vmath32::exp_parts_fast_staged::<A>(x, |x| -x.abs(), r, m, s1);
         for i in 0..n {
             y[i] = finish(x[i], m[i], s1[i], vmath32::TWO_M64);
         }
@@ -119,12 +114,7 @@ fn exp_staged_grad<A: Fma>(x: &[f32], g: &[f32], gx: &mut [f32], k: f32, c: f32)
     for ((x, g), gx) in x.chunks(BLOCK).zip(g.chunks(BLOCK)).zip(gx.chunks_mut(BLOCK)) {
         let n = x.len();
         let (g, gx, m, s1, r) = (&g[..n], &mut gx[..n], &mut m[..n], &mut s1[..n], &mut r[..n]);
-        for i in 0..n {
-            (r[i], s1[i]) = vmath32::exp_reduced::<A>(-k * x[i].abs());
-        }
-        for i in 0..n {
-            m[i] = vmath32::exp_fast_m::<A>(r[i]);
-        }
+        vmath32::exp_parts_fast_staged::<A>(x, |x| -k * x.abs(), r, m, s1);
         for i in 0..n {
             gx[i] = exp_grad32_from::<A>(c, g[i], m[i], s1[i], vmath32::TWO_M64);
         }
@@ -285,12 +275,7 @@ impl<M: MathLib> Smooth for Silu<M> {
             let n = x.len();
             let (g, gx, r, s1) = (&g[..n], &mut gx[..n], &mut r[..n], &mut s1[..n]);
             let (hi, lo, num, den) = (&mut hi[..n], &mut lo[..n], &mut num[..n], &mut den[..n]);
-            for i in 0..n {
-                (r[i], s1[i]) = vmath32::exp_reduced::<A>(-x[i].abs());
-            }
-            for i in 0..n {
-                (hi[i], lo[i]) = vmath32::exp_exact_pair::<A>(r[i]);
-            }
+            vmath32::exp_split_exact_staged::<A>(x, |x| -x.abs(), r, hi, lo, s1);
             for i in 0..n {
                 (num[i], den[i]) = silu_grad32_quotient::<A>(x[i], (hi[i], lo[i], s1[i], vmath32::TWO_M64));
             }

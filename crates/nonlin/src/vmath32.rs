@@ -163,6 +163,26 @@ pub(crate) fn exp_fast_m<A: Fma>(r: f32) -> f32 {
     1.0 + expm1_reduced::<A, true>(r)
 }
 
+/// [`exp_parts_fast`]`(arg(x[i]))` over a block, in its two stages ([`exp_reduced`], [`exp_fast_m`]): `m[i]` and
+/// `s1[i]` (the third factor is [`TWO_M64`]); `r` holds the reduced arguments between the stages.
+#[inline(always)]
+pub(crate) fn exp_parts_fast_staged<A: Fma>(
+    x: &[f32],
+    arg: impl Fn(f32) -> f32,
+    r: &mut [f32],
+    m: &mut [f32],
+    s1: &mut [f32],
+) {
+    let n = x.len();
+    let (r, m, s1) = (&mut r[..n], &mut m[..n], &mut s1[..n]);
+    for i in 0..n {
+        (r[i], s1[i]) = exp_reduced::<A>(arg(x[i]));
+    }
+    for i in 0..n {
+        m[i] = exp_fast_m::<A>(r[i]);
+    }
+}
+
 /// `e^(x + x_lo) = (hi + lo)·s1·s2` with `hi = 1 + r` and |lo| < 0.07: `x = n·ln2 + r + r_lo` (whole steps of
 /// ln 2), `1 + r` split exactly (Fast2Sum) and `lo = (1 + r − hi) + r²·P(r) + r_lo·eʳ`, so `hi + lo` is within about
 /// 0.05 ULP before any caller rounds it. Multiplying by `s1`, then `s2` rounds a subnormal result once. `x` is
@@ -220,6 +240,27 @@ pub(crate) fn exp_split_exact<A: Fma>(x: f32) -> (f32, f32, f32, f32) {
 pub(crate) fn exp_exact_pair<A: Fma>(r: f32) -> (f32, f32) {
     let (hi, e) = one_plus(r);
     (hi, A::f32(r * r, expm1_poly_short::<A>(r), e))
+}
+
+/// [`exp_split_exact`]`(arg(x[i]))` over a block, in its two stages ([`exp_reduced`], [`exp_exact_pair`]): `hi[i]`,
+/// `lo[i]` and `s1[i]` (the fourth part is [`TWO_M64`]); `r` holds the reduced arguments between the stages.
+#[inline(always)]
+pub(crate) fn exp_split_exact_staged<A: Fma>(
+    x: &[f32],
+    arg: impl Fn(f32) -> f32,
+    r: &mut [f32],
+    hi: &mut [f32],
+    lo: &mut [f32],
+    s1: &mut [f32],
+) {
+    let n = x.len();
+    let (r, hi, lo, s1) = (&mut r[..n], &mut hi[..n], &mut lo[..n], &mut s1[..n]);
+    for i in 0..n {
+        (r[i], s1[i]) = exp_reduced::<A>(arg(x[i]));
+    }
+    for i in 0..n {
+        (hi[i], lo[i]) = exp_exact_pair::<A>(r[i]);
+    }
 }
 
 /// `k·e^(x + x_lo)` as `(m, s1, s2)` with `k·e^(x + x_lo) = m·s1·s2` and `m` rounded once (about 0.6 ULP): the
@@ -304,12 +345,7 @@ pub(crate) fn log1pexp_staged<A: Fma>(
         let n = x.len();
         let (y, r, s1) = (&mut y[..n], &mut r[..n], &mut s1[..n]);
         let (hi, lo, tp) = (&mut hi[..n], &mut lo[..n], &mut tp[..n]);
-        for i in 0..n {
-            (r[i], s1[i]) = exp_reduced::<A>(-arg(x[i]).abs());
-        }
-        for i in 0..n {
-            (hi[i], lo[i]) = exp_exact_pair::<A>(r[i]);
-        }
+        exp_split_exact_staged::<A>(x, |x| -arg(x).abs(), r, hi, lo, s1);
         for i in 0..n {
             tp[i] = log1pexp_tp::<A>(hi[i], lo[i], s1[i], TWO_M64);
         }
@@ -393,12 +429,7 @@ pub(crate) fn exp_exact_staged_grad<A: Fma>(
     for ((x, g), gx) in x.chunks(BLOCK).zip(g.chunks(BLOCK)).zip(gx.chunks_mut(BLOCK)) {
         let n = x.len();
         let (g, gx, hi, lo, s1, r) = (&g[..n], &mut gx[..n], &mut hi[..n], &mut lo[..n], &mut s1[..n], &mut r[..n]);
-        for i in 0..n {
-            (r[i], s1[i]) = exp_reduced::<A>(arg(x[i]));
-        }
-        for i in 0..n {
-            (hi[i], lo[i]) = exp_exact_pair::<A>(r[i]);
-        }
+        exp_split_exact_staged::<A>(x, &arg, r, hi, lo, s1);
         for i in 0..n {
             gx[i] = finish(x[i], g[i], (hi[i], lo[i], s1[i], TWO_M64));
         }

@@ -6,16 +6,24 @@ there is no `out=`), so neither side pays for allocation. Inputs are uniform on 
 
 Run from the repository root:
     /tmp/torchenv/bin/python bench/torch_compare.py [--sizes 1024,65536,16777216] [--threads 1] [--backward]
-        [--from-output] [--dtype float32|float64] [--markdown] [--rounds N] [specs…]
+        [--from-output] [--dtype float32|float64] [--markdown] [--rounds N] [--pairs N [--pin CPU]] [specs…]
 
 PyTorch computes sigmoid's and tanh's gradients from the forward's output and log-sigmoid's from a buffer its
 forward saves (e^(−|x|)); `nonlin bench --backward` times nonlin's gradient from the input (more accurate, needs
 exp), `--from-output` its gradient from the same saved values (`backward_from_output`, `backward_from_buffer`),
 which is the like-for-like comparison.
+
+This VM's speed drifts, for both sides, over tens of milliseconds to seconds (a neighbour's load): a ratio of two
+medians taken a second apart can land 20–40% either way. `--rounds N` repeats the measurement and reports the
+median of the per-round ratios; `--pairs N` instead has `nonlin bench --serve` time one sample (≥ 2 ms of calls) at
+a time, each followed at once by one of PyTorch's, and reports the medians over the N pairs (of every round): both
+sides of each ratio ran within milliseconds of each other. With `--pin CPU` (one thread) both processes run on one
+vCPU; without it, the turn-taking woke an idle vCPU for every sample, which slowed both sides by up to 1.8×.
 """
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import time
@@ -93,13 +101,71 @@ def time_ns(f):
     f()
     once = max(time.perf_counter() - t, 1e-9)
     reps = max(1, min(100000, int(2e-3 / once) + 1))
-    samples = []
-    for _ in range(7):
-        t = time.perf_counter()
-        for _ in range(reps):
-            f()
-        samples.append((time.perf_counter() - t) / reps * 1e9)
-    return sorted(samples)[3]
+    return sorted(sample(f, reps) for _ in range(7))[3]
+
+
+def paired(base, spec, sizes, dtype, backward, pairs):
+    """`{size: [(torch Gelem/s, nonlin Gelem/s, ratio), …]}`, one triple per pair of samples taken back to back:
+    `nonlin bench --serve` times one sample (≥ 2 ms of calls) per request, then PyTorch one, so both sides of a
+    ratio ran within a few milliseconds of each other, in the same phase of the machine."""
+    base = [a for a in base if a != "--json"]
+    proc = subprocess.Popen([*base, "--serve", spec], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+
+    def ask(line):
+        proc.stdin.write(line + "\n")
+        proc.stdin.flush()
+
+    rows = {}
+    for n in sizes:
+        ready = proc.stdout.readline().split()
+        if ready != ["ready", spec, str(n)]:
+            raise SystemExit(f"nonlin bench --serve: expected 'ready {spec} {n}', got {ready}")
+        f = call(spec, n, dtype, backward)
+        reps = warm_up(f)
+        rows[n] = []
+        for _ in range(pairs):
+            ask("sample")
+            ours = float(proc.stdout.readline())
+            theirs = sample(f, reps)
+            rows[n].append((n / theirs, n / ours, theirs / ours))
+        ask("next")
+    proc.stdin.close()
+    if proc.wait() != 0:
+        raise SystemExit(f"nonlin bench --serve {spec} failed")
+    return rows
+
+
+def call(spec, n, dtype, backward):
+    """PyTorch's call for `spec` on `n` fresh inputs, as a function of no arguments."""
+    x = (torch.rand(n, dtype=dtype) - 0.5) * 24
+    g = torch.randn(n, dtype=dtype)
+    y = torch.empty(n, dtype=dtype)
+    o = torch.empty(n, dtype=dtype)
+    FORWARD[spec](x, y)
+    if spec == "logsigmoid":
+        BUFFERS[id(x)] = A.log_sigmoid_forward(x)[1]
+    if backward:
+        return lambda: BACKWARD[spec](x, y, g, o)
+    return lambda: FORWARD[spec](x, y)
+
+
+def warm_up(f):
+    """Calls per sample (≥ 2 ms), after 20 ms of calls, as `nonlin bench` does."""
+    t = time.perf_counter()
+    while time.perf_counter() - t < 0.02:
+        f()
+    t = time.perf_counter()
+    f()
+    once = max(time.perf_counter() - t, 1e-9)
+    return max(1, min(100000, int(2e-3 / once) + 1))
+
+
+def sample(f, reps):
+    """Nanoseconds per call over `reps` calls."""
+    t = time.perf_counter()
+    for _ in range(reps):
+        f()
+    return (time.perf_counter() - t) / reps * 1e9
 
 
 def main():
@@ -113,8 +179,20 @@ def main():
     ap.add_argument("--rounds", type=int, default=1,
                     help="time both sides this many times per spec (alternating) and report the medians: this "
                          "machine's speed drifts between runs, sometimes by 2x for PyTorch")
+    ap.add_argument("--pairs", type=int, default=0,
+                    help="instead of each side's median of 7 samples, take this many pairs of samples back to back "
+                         "(nonlin's from `nonlin bench --serve`, then PyTorch's) per round and report the medians "
+                         "of the pairs' figures and ratios: the two sides of each ratio ran in the same phase of "
+                         "this VM, whose speed drifts over tens of milliseconds")
+    ap.add_argument("--pin", type=int, metavar="CPU",
+                    help="run this script and nonlin on this CPU only (with --threads 1): with --pairs the two "
+                         "processes then take turns on one vCPU instead of waking an idle one for every sample")
     ap.add_argument("specs", nargs="*")
     args = ap.parse_args()
+    if args.pin is not None:
+        if args.threads != 1:
+            ap.error("--pin needs --threads 1")
+        os.sched_setaffinity(0, {args.pin})
     torch.set_num_threads(args.threads)
     sizes = [int(s) for s in args.sizes.split(",")]
     specs = args.specs or list(FORWARD)
@@ -144,19 +222,13 @@ def main():
     for spec in specs:
         rows = {n: [] for n in sizes}
         for _ in range(args.rounds):
+            if args.pairs > 0:
+                for n, triples in paired(base, spec, sizes, dtype, args.backward, args.pairs).items():
+                    rows[n].extend(triples)
+                continue
             ours = nonlin(spec)
             for n in sizes:
-                x = (torch.rand(n, dtype=dtype) - 0.5) * 24
-                g = torch.randn(n, dtype=dtype)
-                y = torch.empty(n, dtype=dtype)
-                o = torch.empty(n, dtype=dtype)
-                FORWARD[spec](x, y)
-                if spec == "logsigmoid":
-                    BUFFERS[id(x)] = A.log_sigmoid_forward(x)[1]
-                if args.backward:
-                    ns = time_ns(lambda: BACKWARD[spec](x, y, g, o))
-                else:
-                    ns = time_ns(lambda: FORWARD[spec](x, y))
+                ns = time_ns(call(spec, n, dtype, args.backward))
                 t, m = n / ns, ours[n]["gelem_per_s"]
                 rows[n].append((t, m, m / t))
         for n in sizes:

@@ -32,6 +32,11 @@ pub struct BenchArgs {
     /// Force an instruction-set level: portable, avx2, avx512 (default: the widest available).
     #[arg(long)]
     simd: Option<String>,
+    /// Time on request, for `bench/torch_compare.py`, which alternates samples of the two sides: for each spec and
+    /// size in turn, warm up and print `ready SPEC SIZE`, then answer each `sample` line on stdin with the
+    /// nanoseconds per call of one timed sample (≥ 2 ms of calls), until `next` (or the end of the input).
+    #[arg(long, conflicts_with = "json")]
+    serve: bool,
 }
 
 fn default_specs() -> Vec<String> {
@@ -43,10 +48,17 @@ fn default_specs() -> Vec<String> {
     v
 }
 
-/// Median nanoseconds per call of `f`, each sample long enough (≥ 2 ms) to time reliably, after 20 ms of warm-up
-/// (an idle vCPU of this VM took milliseconds to run a woken thread, which a 2-thread median of 7 short samples
-/// could catch half the time).
-fn time_ns(mut f: impl FnMut()) -> f64 {
+/// How a kernel is timed: by itself (the median of seven samples), or one sample per request ([`serve`]).
+#[derive(Clone, Copy, PartialEq)]
+enum Mode {
+    Median,
+    Serve,
+}
+
+/// The number of calls of `f` in one sample (≥ 2 ms, long enough to time reliably), after 20 ms of warm-up (an
+/// idle vCPU of this VM took milliseconds to run a woken thread, which a 2-thread median of 7 short samples could
+/// catch half the time).
+fn warm_up(f: &mut impl FnMut()) -> usize {
     let warm = Instant::now();
     while warm.elapsed().as_millis() < 20 {
         f();
@@ -54,18 +66,45 @@ fn time_ns(mut f: impl FnMut()) -> f64 {
     let start = Instant::now();
     f();
     let once = start.elapsed().as_nanos().max(1) as f64;
-    let reps = ((2e6 / once).ceil() as usize).clamp(1, 100_000);
-    let mut samples: Vec<f64> = (0..7)
-        .map(|_| {
-            let t = Instant::now();
-            for _ in 0..reps {
-                f();
-            }
-            t.elapsed().as_nanos() as f64 / reps as f64
-        })
-        .collect();
+    ((2e6 / once).ceil() as usize).clamp(1, 100_000)
+}
+
+/// Nanoseconds per call over `reps` calls of `f`.
+fn sample(f: &mut impl FnMut(), reps: usize) -> f64 {
+    let t = Instant::now();
+    for _ in 0..reps {
+        f();
+    }
+    t.elapsed().as_nanos() as f64 / reps as f64
+}
+
+/// Median nanoseconds per call of `f` over seven samples ([`warm_up`]).
+fn time_ns(mut f: impl FnMut()) -> f64 {
+    let reps = warm_up(&mut f);
+    let mut samples: Vec<f64> = (0..7).map(|_| sample(&mut f, reps)).collect();
     samples.sort_by(f64::total_cmp);
     samples[3]
+}
+
+/// `--serve`: after [`warm_up`], prints `ready SPEC SIZE` and answers each `sample` request on stdin with one
+/// sample's nanoseconds per call, until `next`. `Ok(false)` at the end of the input (nothing more is wanted).
+fn serve(mut f: impl FnMut(), spec: &str, n: usize) -> Result<bool, String> {
+    use std::io::{BufRead, Write};
+    let reps = warm_up(&mut f);
+    let reply = |line: String| {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "{line}").and_then(|()| out.flush()).map_err(|e| format!("--serve: cannot write: {e}"))
+    };
+    reply(format!("ready {spec} {n}"))?;
+    for line in std::io::stdin().lock().lines() {
+        let line = line.map_err(|e| format!("--serve: cannot read stdin: {e}"))?;
+        match line.trim() {
+            "sample" => reply(format!("{}", sample(&mut f, reps)))?,
+            "next" => return Ok(true),
+            other => return Err(format!("--serve: expected 'sample' or 'next' on stdin, got '{other}'")),
+        }
+    }
+    Ok(false)
 }
 
 /// Deterministic inputs spread over the interesting range (|x| up to ~12).
@@ -113,25 +152,46 @@ impl<T: nonlin::Float> Aligned<T> {
     }
 }
 
-fn run_one<T: nonlin::Float>(act: &Activation, n: usize, pass: Pass) -> (f64, f64) {
+/// What [`run_one`] did: timed the kernel and a copy (nanoseconds per element), or served requests ([`serve`];
+/// `more: false` once the input ended).
+enum Timing {
+    Measured { kernel: f64, copy: f64 },
+    Served { more: bool },
+}
+
+/// The kernel's median ([`time_ns`]), or its samples on request ([`serve`]).
+fn time<F: FnMut()>(f: F, mode: Mode, spec: &str, n: usize) -> Result<Timing, String> {
+    match mode {
+        Mode::Median => Ok(Timing::Measured { kernel: time_ns(f), copy: f64::NAN }),
+        Mode::Serve => serve(f, spec, n).map(|more| Timing::Served { more }),
+    }
+}
+
+fn run_one<T: nonlin::Float>(spec: &str, act: &Activation, n: usize, pass: Pass, mode: Mode) -> Result<Timing, String> {
     let (xa, ga, mut ya) =
         (Aligned::new(inputs::<T>(n, 1)), Aligned::new(inputs::<T>(n, 2)), Aligned::new(vec![T::ZERO; n]));
     let (x, g, y) = (xa.get(), ga.get(), ya.get_mut());
-    let kernel = if pass == Pass::BackwardFromOutput && *act == Activation::LogSigmoid {
+    let timing = if pass == Pass::BackwardFromOutput && *act == Activation::LogSigmoid {
         let (mut out, mut buffer) = (Aligned::new(vec![T::ZERO; n]), Aligned::new(vec![T::ZERO; n]));
         act.forward_with_buffer(x, out.get_mut(), buffer.get_mut()).expect("validated");
-        time_ns(|| act.backward_from_buffer(std::hint::black_box(x), buffer.get(), g, y).expect("checked"))
+        let f = || act.backward_from_buffer(std::hint::black_box(x), buffer.get(), g, y).expect("checked");
+        time(f, mode, spec, n)
     } else if pass == Pass::BackwardFromOutput {
         let mut out = Aligned::new(vec![T::ZERO; n]);
         act.forward(x, out.get_mut()).expect("validated");
-        time_ns(|| act.backward_from_output(std::hint::black_box(out.get()), g, y).expect("checked"))
+        time(|| act.backward_from_output(std::hint::black_box(out.get()), g, y).expect("checked"), mode, spec, n)
     } else if pass == Pass::Backward {
-        time_ns(|| act.backward(std::hint::black_box(x), g, y).expect("validated"))
+        time(|| act.backward(std::hint::black_box(x), g, y).expect("validated"), mode, spec, n)
     } else {
-        time_ns(|| act.forward(std::hint::black_box(x), y).expect("validated"))
-    };
-    let copy = time_ns(|| y.copy_from_slice(std::hint::black_box(x)));
-    (kernel / n as f64, copy / n as f64)
+        time(|| act.forward(std::hint::black_box(x), y).expect("validated"), mode, spec, n)
+    }?;
+    Ok(match timing {
+        Timing::Measured { kernel, .. } => {
+            let copy = time_ns(|| y.copy_from_slice(std::hint::black_box(x)));
+            Timing::Measured { kernel: kernel / n as f64, copy: copy / n as f64 }
+        }
+        served => served,
+    })
 }
 
 pub fn run(args: &BenchArgs) -> Result<(), String> {
@@ -187,7 +247,7 @@ pub fn run(args: &BenchArgs) -> Result<(), String> {
         Pass::BackwardFromOutput if *act == Activation::LogSigmoid => (Some("buffer"), 4.0),
         Pass::BackwardFromOutput => (Some("output"), 3.0),
     };
-    if !args.json {
+    if !args.json && !args.serve {
         println!(
             "simd {}, {} thread(s) for ≥ {} elements ({} for the smooth kernels), {}, {direction}{}",
             simd::level().name(),
@@ -199,10 +259,20 @@ pub fn run(args: &BenchArgs) -> Result<(), String> {
         );
         println!("{:34} {:>10} {:>10} {:>9} {:>9} {:>10}", "spec", "size", "Gelem/s", "GB/s", "copy GB/s", "vs copy");
     }
+    let mode = if args.serve { Mode::Serve } else { Mode::Median };
     for (spec, act) in &acts {
         let (gradient_from, streams) = from(act);
         for &n in &args.sizes {
-            let (ns, copy_ns) = if f64_mode { run_one::<f64>(act, n, pass) } else { run_one::<f32>(act, n, pass) };
+            let timing = if f64_mode {
+                run_one::<f64>(spec, act, n, pass, mode)?
+            } else {
+                run_one::<f32>(spec, act, n, pass, mode)?
+            };
+            let (ns, copy_ns) = match timing {
+                Timing::Measured { kernel, copy } => (kernel, copy),
+                Timing::Served { more: true } => continue,
+                Timing::Served { more: false } => return Ok(()),
+            };
             let gbps = streams * elem / ns;
             let copy_gbps = 2.0 * elem / copy_ns;
             if args.json {

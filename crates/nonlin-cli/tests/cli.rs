@@ -575,6 +575,46 @@ fn bench_reports_kernel_and_copy_in_json() {
     fails_with(&["bench", "swish"], "unknown activation");
 }
 
+/// `nonlin bench --serve` with `input` on stdin.
+fn serve(args: &[&str], input: &str) -> Output {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_nonlin"))
+        .args(["bench", "--serve", "--threads", "1"])
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// The protocol `bench/torch_compare.py --pairs` speaks: `ready SPEC SIZE` per case, one number per `sample`, the
+/// next case after `next`, a clean stop at the end of the input and a one-line error on anything else.
+#[test]
+fn bench_serve_answers_sample_requests() {
+    let o = serve(&["relu", "silu", "--sizes", "64,128", "--backward"], "sample\nsample\nnext\nsample\nnext\n");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = stdout(&o);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], "ready relu 64");
+    assert_eq!(lines[3], "ready relu 128");
+    assert_eq!(lines[5], "ready silu 64", "{out}");
+    assert_eq!(lines.len(), 6, "the input ended while silu 64 waited: nothing more, exit 0: {out}");
+    for sample in [lines[1], lines[2], lines[4]] {
+        let ns: f64 = sample.parse().unwrap_or_else(|_| panic!("a number, got '{sample}'"));
+        assert!(ns > 0.0 && ns.is_finite(), "{ns}");
+    }
+    let o = serve(&["relu", "--sizes", "64"], "samples\n");
+    let err = String::from_utf8(o.stderr.clone()).unwrap();
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("expected 'sample' or 'next' on stdin, got 'samples'"), "{err}");
+    fails_with(&["bench", "relu", "--serve", "--json"], "cannot be used with");
+}
+
 /// The default (sampled) sweep: kernels evaluated in lean f64 are within half an ULP of the f64 reference (plus
 /// 2⁻¹¹ for the lean functions' own error; 2⁻⁸ where tanh's is involved: its fit is within 2⁻³³·⁷ relative, 0.0012
 /// ULP, twice that in tanhshrink's gradient `tanh²`, and PyTorch's tanh is within 0.513); the native float32 ones

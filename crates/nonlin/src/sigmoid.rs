@@ -52,8 +52,8 @@ impl<M: MathLib> Smooth for Sigmoid<M> {
     /// Native `f32`: `e/(1 + e)²`, scaled so that subnormal results round once.
     #[inline(always)]
     fn df32<A: Fma>(&self, x: f32, g: f32) -> f32 {
-        let (m, s1, s2) = vmath32::exp_parts_fast::<A>(-x.abs());
-        exp_grad32_from::<A>(1.0, g, m, s1, s2)
+        let (m, s1, _) = vmath32::exp_parts_fast::<A>(-x.abs());
+        exp_grad32_from::<A>(1.0, g, m, s1)
     }
     /// [`Sigmoid::df32`] in three stages ([`exp_staged_grad`]).
     #[inline(always)]
@@ -65,24 +65,24 @@ impl<M: MathLib> Smooth for Sigmoid<M> {
 /// `σ(x)` in native `f32` (about 1.5 ULP).
 #[inline(always)]
 fn sigmoid32<A: Fma>(x: f32) -> f32 {
-    let (m, s1, s2) = vmath32::exp_parts_fast::<A>(-x.abs());
-    sigmoid32_from::<A>(x, m, s1, s2)
+    let (m, s1, _) = vmath32::exp_parts_fast::<A>(-x.abs());
+    sigmoid32_from::<A>(x, m, s1)
 }
 
-/// [`sigmoid32`] given `e^(−|x|) = m·s1·s2`: `(num/(1 + e))·s2` with `num` `m·s1` (exact) or `2⁶⁴`, so a subnormal
-/// result rounds once, at the last step.
+/// [`sigmoid32`] given `e^(−|x|) = m·s1·2⁻⁶⁴`: `num/((1 + e)·2⁶⁴)` with `num` `m·s1` (exact) or `2⁶⁴`, so a
+/// subnormal result rounds once ([`vmath32::one_plus_times_2_64`]).
 #[inline(always)]
-fn sigmoid32_from<A: Fma>(x: f32, m: f32, s1: f32, s2: f32) -> f32 {
+fn sigmoid32_from<A: Fma>(x: f32, m: f32, s1: f32) -> f32 {
     let ms = m * s1;
-    let num = if x.is_sign_negative() { ms } else { 1.0 / s2 };
-    (num / A::f32(ms, s2, 1.0)) * s2
+    let num = if x.is_sign_negative() { ms } else { vmath32::TWO_P64 };
+    num / vmath32::one_plus_times_2_64(ms)
 }
 
-/// `y[i] = finish(x[i], m, s1, s2)` with `e^(−|x[i]|) = m·s1·s2` ([`vmath32::exp_parts_fast`]), in three stages
+/// `y[i] = finish(x[i], m, s1)` with `e^(−|x[i]|) = m·s1·2⁻⁶⁴` ([`vmath32::exp_parts_fast`]), in three stages
 /// over blocks (see [`Smooth::f32_slice`]): the exponentials in two ([`vmath32::exp_reduced`] explains why), then
 /// what each kernel makes of them.
 #[inline(always)]
-fn exp_staged<A: Fma>(x: &[f32], y: &mut [f32], finish: impl Fn(f32, f32, f32, f32) -> f32) {
+fn exp_staged<A: Fma>(x: &[f32], y: &mut [f32], finish: impl Fn(f32, f32, f32) -> f32) {
     let mut scratch = Scratch::<f32>::take();
     let [m, s1, r, ..] = scratch.arrays();
     for (x, y) in x.chunks(BLOCK).zip(y.chunks_mut(BLOCK)) {
@@ -90,19 +90,20 @@ fn exp_staged<A: Fma>(x: &[f32], y: &mut [f32], finish: impl Fn(f32, f32, f32, f
         let (y, m, s1, r) = (&mut y[..n], &mut m[..n], &mut s1[..n], &mut r[..n]);
         vmath32::exp_parts_fast_staged::<A>(x, |x| -x.abs(), r, m, s1);
         for i in 0..n {
-            y[i] = finish(x[i], m[i], s1[i], vmath32::TWO_M64);
+            y[i] = finish(x[i], m[i], s1[i]);
         }
     }
 }
 
-/// `g·c·e/(1 + e)²` in native `f32`, given `e = m·s1·s2`, scaled so that subnormal results round once: the
-/// sigmoid's gradient `σ(x)·σ(−x)` with `c = 1` and `e = e^(−|x|)`, tanh's `1 − tanh²x` with `c = 4` and
-/// `e = e^(−2|x|)` (`c·m` is exact, so `c = 1` costs nothing in the bits).
+/// `g·c·e/(1 + e)²` in native `f32`, given `e = m·s1·2⁻⁶⁴`, as `c·m·s1/((1 + e)²·2⁶⁴)` so that subnormal results
+/// round once ([`vmath32::one_plus_times_2_32`]): the sigmoid's gradient `σ(x)·σ(−x)` with `c = 1` and
+/// `e = e^(−|x|)`, tanh's `1 − tanh²x` with `c = 4` and `e = e^(−2|x|)` (`c·m` is exact, so `c = 1` costs nothing
+/// in the bits).
 #[inline(always)]
-fn exp_grad32_from<A: Fma>(c: f32, g: f32, m: f32, s1: f32, s2: f32) -> f32 {
+fn exp_grad32_from<A: Fma>(c: f32, g: f32, m: f32, s1: f32) -> f32 {
     let ms = m * s1;
-    let d = A::f32(ms, s2, 1.0);
-    ((c * ms / (d * d)) * s2) * g
+    let d = vmath32::one_plus_times_2_32::<A>(ms);
+    (c * ms / (d * d)) * g
 }
 
 /// `gx[i] = g[i]·c·e/(1 + e)²` with `e = e^(−k·|x[i]|)` ([`vmath32::exp_parts_fast`], [`exp_grad32_from`]), in three
@@ -116,7 +117,7 @@ fn exp_staged_grad<A: Fma>(x: &[f32], g: &[f32], gx: &mut [f32], k: f32, c: f32)
         let (g, gx, m, s1, r) = (&g[..n], &mut gx[..n], &mut m[..n], &mut s1[..n], &mut r[..n]);
         vmath32::exp_parts_fast_staged::<A>(x, |x| -k * x.abs(), r, m, s1);
         for i in 0..n {
-            gx[i] = exp_grad32_from::<A>(c, g[i], m[i], s1[i], vmath32::TWO_M64);
+            gx[i] = exp_grad32_from::<A>(c, g[i], m[i], s1[i]);
         }
     }
 }
@@ -175,18 +176,19 @@ impl<M: MathLib> Smooth for LogSigmoid<M> {
     }
 }
 
-/// SiLU in native `f32` given `e^(−|x|) = m·s1·s2`: `x/(1 + e)` or `(x·(m·s1)/(1 + e))·s2` (`m·s1` is exact and
-/// normal, so a subnormal result rounds once, at the last step).
+/// SiLU in native `f32` given `e^(−|x|) = m·s1·2⁻⁶⁴`: `x/(1 + e)` or `x·(m·s1)/((1 + e)·2⁶⁴)` (`m·s1` is exact
+/// and normal, so a subnormal result rounds once, by the division: [`vmath32::one_plus_times_2_64`]).
 #[inline(always)]
-fn silu32_from<A: Fma>(x: f32, m: f32, s1: f32, s2: f32) -> f32 {
+fn silu32_from<A: Fma>(x: f32, m: f32, s1: f32) -> f32 {
     let ms = m * s1;
-    let d = A::f32(ms, s2, 1.0);
     // Below −200 the result is −0.0; clamping keeps x·m finite (NaN passes). One division for both branches.
     let xn = if x < -200.0 { -200.0 } else { x };
-    let q = if x.is_sign_negative() { xn * ms } else { x } / d;
-    // On `x ≥ 0`, not on the sign bit again: given the same condition twice, LLVM divides once per arm (see
-    // [`vmath32::sigmoid_acc`]). −0.0 takes the first arm of both (its product with `ms` is −0.0 too).
-    if x >= 0.0 { q } else { q * s2 }
+    let neg = x.is_sign_negative();
+    let num = if neg { xn * ms } else { x };
+    let den = if neg { vmath32::one_plus_times_2_64(ms) } else { A::f32(ms, vmath32::TWO_M64, 1.0) };
+    // Both selections come before the division (one `vdivps` per vector in the assembly; with a selection after
+    // it on the same condition, LLVM divides once per arm — see `vmath32::sigmoid_acc`).
+    num / den
 }
 
 /// `x·σ(x)`; −0.0 at −∞ (PyTorch: NaN), and accurate where the result is subnormal.
@@ -240,11 +242,11 @@ impl<M: MathLib> Smooth for Silu<M> {
             }
         }
     }
-    /// Native `f32`: `x/(1 + e)` or `((x·m/(1 + e))·s1)·s2` with `e = e^(−|x|) = m·s1·s2`.
+    /// Native `f32`: `x/(1 + e)` or `x·m·s1/((1 + e)·2⁶⁴)` with `e = e^(−|x|) = m·s1·2⁻⁶⁴` ([`silu32_from`]).
     #[inline(always)]
     fn f32<A: Fma>(&self, x: f32) -> f32 {
-        let (m, s1, s2) = vmath32::exp_parts_fast::<A>(-x.abs());
-        silu32_from::<A>(x, m, s1, s2)
+        let (m, s1, _) = vmath32::exp_parts_fast::<A>(-x.abs());
+        silu32_from::<A>(x, m, s1)
     }
     /// [`Silu::f32`] in three stages ([`exp_staged`]).
     const STAGED32: bool = true;
@@ -277,10 +279,10 @@ impl<M: MathLib> Smooth for Silu<M> {
             let (hi, lo, num, den) = (&mut hi[..n], &mut lo[..n], &mut num[..n], &mut den[..n]);
             vmath32::exp_split_exact_staged::<A>(x, |x| -x.abs(), r, hi, lo, s1);
             for i in 0..n {
-                (num[i], den[i]) = silu_grad32_quotient::<A>(x[i], (hi[i], lo[i], s1[i], vmath32::TWO_M64));
+                (num[i], den[i]) = silu_grad32_quotient::<A>(x[i], hi[i], lo[i], s1[i]);
             }
             for i in 0..n {
-                gx[i] = silu_grad32_finish::<A>(x[i], g[i], num[i], den[i], vmath32::TWO_M64);
+                gx[i] = silu_grad32_finish::<A>(x[i], g[i], num[i], den[i]);
             }
         }
     }
@@ -314,11 +316,11 @@ fn silu_df_from<A: Fma>(x: f64, (m, s1, s2): (f64, f64, f64)) -> f64 {
     }
 }
 
-/// `g·SiLU′(x)` in native `f32` given `e^(−|x|) = (hi + lo)·s1·s2` ([`vmath32::exp_split_exact`]).
+/// `g·SiLU′(x)` in native `f32` given `e^(−|x|) = (hi + lo)·s1·2⁻⁶⁴` ([`vmath32::exp_split_exact`]).
 #[inline(always)]
-fn silu_grad32_from<A: Fma>(x: f32, g: f32, e: (f32, f32, f32, f32)) -> f32 {
-    let (num, den) = silu_grad32_quotient::<A>(x, e);
-    silu_grad32_finish::<A>(x, g, num, den, e.3)
+fn silu_grad32_from<A: Fma>(x: f32, g: f32, (hi, lo, s1, _): (f32, f32, f32, f32)) -> f32 {
+    let (num, den) = silu_grad32_quotient::<A>(x, hi, lo, s1);
+    silu_grad32_finish::<A>(x, g, num, den)
 }
 
 /// SiLU′ on [−1.33, −1.23], around its zero, from the fit.
@@ -327,36 +329,31 @@ fn silu_grad32_near_zero<A: Fma>(x: f32) -> f32 {
     vmath32::near_zero::<A, 5>(x, SILU_GRAD_ZERO_HI, SILU_GRAD_ZERO_LO, &SILU_GRAD_ZERO_T)
 }
 
-/// The numerator and denominator of SiLU′'s quotient (see [`Silu::df32`]), given `e^(−|x|) = (hi + lo)·s1·s2`; for
-/// `x < 0` the numerator still lacks the factor `s2`.
+/// The numerator and denominator of SiLU′'s quotient (see [`Silu::df32`]), both times 2⁶⁴, given
+/// `e^(−|x|) = (hi + lo)·s1·2⁻⁶⁴`: `m·s1 = e·2⁶⁴` is exact and normal, and `(1 + e)·2³²` is `1 + e` rounded as it
+/// would be, then scaled, so for `x ≥ 0` the quotient is the unscaled one's to the bit (where `e` is normal; beyond
+/// x ≈ 87 its `1` dominates either way), and for `x < 0`, whose numerator `m·s1·((1 + x) + e)` carries the 2⁶⁴
+/// anyway, a subnormal gradient is rounded once, by the division. No selection or product after it.
 #[inline(always)]
-fn silu_grad32_quotient<A: Fma>(x: f32, (hi, lo, s1, s2): (f32, f32, f32, f32)) -> (f32, f32) {
-    let s = s1 * s2;
+fn silu_grad32_quotient<A: Fma>(x: f32, hi: f32, lo: f32, s1: f32) -> (f32, f32) {
+    let s = s1 * vmath32::TWO_M64;
     let ms = (hi + lo) * s1;
-    let e = ms * s2;
     // ±∞ and |x| > 200: e is 0 there and the clamp keeps (1 + x)·e from being NaN (NaN passes).
     let xc = x.clamp(-200.0, 200.0);
     let u = 1.0 + xc;
-    let pos = x >= 0.0;
-    let num = if pos { A::f32(e, u, 1.0) } else { ms * ((u + hi * s) + lo * s) };
-    let d = 1.0 + e;
+    let num = if x >= 0.0 { A::f32(ms, u, vmath32::TWO_P64) } else { ms * ((u + hi * s) + lo * s) };
+    let d = vmath32::one_plus_times_2_32::<A>(ms);
     (num, d * d)
 }
 
 /// `g·SiLU′(x)` from [`silu_grad32_quotient`]'s parts, or from the fit around the zero ([`silu_grad32_near_zero`]).
 #[inline(always)]
-fn silu_grad32_finish<A: Fma>(x: f32, g: f32, num: f32, den: f32, s2: f32) -> f32 {
-    let q = num / den;
-    // For x < 0 the numerator holds 2ⁿ⁺⁶⁴ (exactly: it stays normal) and 2⁻⁶⁴ enters after the division, so a
-    // subnormal gradient rounds once more, not twice.
-    let grad = if x >= 0.0 { q } else { q * s2 };
-    if (-1.33..=-1.23).contains(&x) {
-        silu_grad32_near_zero::<A>(x) * g
-    } else if x == f32::NEG_INFINITY {
-        0.0 * g
-    } else {
-        grad * g
-    }
+fn silu_grad32_finish<A: Fma>(x: f32, g: f32, num: f32, den: f32) -> f32 {
+    let grad = if x == f32::NEG_INFINITY { 0.0 } else { num / den };
+    let near = silu_grad32_near_zero::<A>(x);
+    // Selected, then multiplied: written as branches that each multiply, it had LLVM load `num` and `den` with
+    // masked loads (1.04× faster so, Zen 3).
+    (if (-1.33..=-1.23).contains(&x) { near } else { grad }) * g
 }
 
 // Generated by tools/fit/coefficients.py (mpmath).
@@ -441,8 +438,8 @@ impl<M: MathLib> Smooth for Tanh<M> {
     /// Native `f32`: `4e/(1 + e)²`, `e = e^(−2|x|)`, scaled so that subnormal results round once.
     #[inline(always)]
     fn df32<A: Fma>(&self, x: f32, g: f32) -> f32 {
-        let (m, s1, s2) = vmath32::exp_parts_fast::<A>(-2.0 * x.abs());
-        exp_grad32_from::<A>(4.0, g, m, s1, s2)
+        let (m, s1, _) = vmath32::exp_parts_fast::<A>(-2.0 * x.abs());
+        exp_grad32_from::<A>(4.0, g, m, s1)
     }
     /// [`Tanh::df32`] in three stages ([`exp_staged_grad`]).
     #[inline(always)]

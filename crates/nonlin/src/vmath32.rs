@@ -44,6 +44,24 @@ fn pow2_pair(k: f32) -> (f32, f32) {
 
 /// 2⁻⁶⁴: the second factor of every [`pow2_pair`], which the kernels computed in stages pass as a constant.
 pub(crate) const TWO_M64: f32 = 5.421_010_9e-20;
+/// 2⁶⁴, 2³² and 2⁻³², for the quotients scaled by 2⁶⁴ ([`one_plus_times_2_64`], [`one_plus_times_2_32`]).
+pub(crate) const TWO_P64: f32 = 18_446_744_073_709_551_616.0;
+const TWO_P32: f32 = 4_294_967_296.0;
+const TWO_M32: f32 = 2.328_306_4e-10;
+
+/// `(1 + e)·2⁶⁴` for `e = ms·2⁻⁶⁴` (`ms = m·s1` of [`exp_parts_fast`] and its kin): `1 + e` rounded as `f32`, then
+/// scaled, which is exact. A quotient by it is the quotient by `1 + e` times 2⁻⁶⁴ to the bit wherever that is
+/// normal, and where it is subnormal it is rounded once, by the division, instead of twice.
+#[inline(always)]
+pub(crate) fn one_plus_times_2_64(ms: f32) -> f32 {
+    ms + TWO_P64
+}
+
+/// `(1 + e)·2³²` for `e = ms·2⁻⁶⁴`, likewise: its square is `(1 + e)²·2⁶⁴`, rounded as the square of `1 + e`.
+#[inline(always)]
+pub(crate) fn one_plus_times_2_32<A: Fma>(ms: f32) -> f32 {
+    A::f32(ms, TWO_M32, TWO_P32)
+}
 
 /// The arguments the `exp` functions below accept, whatever they are given: e⁻¹³¹ is 0 in `f32` whatever it is
 /// multiplied by here, and [`pow2_pair`] covers the exponents of [−131, 43] (callers need x ≤ 0).

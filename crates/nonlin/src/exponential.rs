@@ -301,12 +301,7 @@ fn mish_grad32_from(x: f32, g: f32, e: f64) -> f32 {
     // one division instead of three (no overflow: e ≤ e²⁰ here, so the denominator stays below 1e44).
     let (p, m) = (1.0 + e, n + 2.0);
     let d = e * ((e + 2.0) * p * m + 4.0 * x * (n + 1.0)) / (p * m * m);
-    let d = if x > MISH_LINEAR {
-        1.0
-    } else if x == f64::NEG_INFINITY {
-        0.0
-    } else {
-        d
-    };
+    let d = if x == f64::NEG_INFINITY { 0.0 } else { d };
+    let d = if x > MISH_LINEAR { 1.0 } else { d };
     (g as f64 * d) as f32
 }

@@ -40,16 +40,17 @@ fn normal_cdf_from<M: MathLib, A: Fma>(x: f64, erfc_start: (f64, f64)) -> f64 {
 /// GELU′ in `f64` given the first step of `erfc(−x/√2)`.
 #[inline(always)]
 fn gelu_df_from<M: MathLib, A: Fma>(x: f64, erfc_start: (f64, f64)) -> f64 {
-    if x.is_infinite() {
-        return if x > 0.0 { 1.0 } else { 0.0 };
-    }
-    normal_cdf_from::<M, A>(x, erfc_start) + x * FRAC_1_SQRT_2PI * M::exp::<A>(-0.5 * x * x)
+    let d = normal_cdf_from::<M, A>(x, erfc_start) + x * FRAC_1_SQRT_2PI * M::exp::<A>(-0.5 * x * x);
+    // Values selected, not branches taken (which LLVM had vectorized with masked loads of `erfc_start`).
+    let limit = if x > 0.0 { 1.0 } else { 0.0 };
+    if x.is_infinite() { limit } else { d }
 }
 
 /// GELU in `f64` given the first step of `erfc(−x/√2)`.
 #[inline(always)]
 fn gelu_from<M: MathLib, A: Fma>(x: f64, erfc_start: (f64, f64)) -> f64 {
-    if x == f64::NEG_INFINITY { -0.0 } else { x * normal_cdf_from::<M, A>(x, erfc_start) }
+    let y = x * normal_cdf_from::<M, A>(x, erfc_start);
+    if x == f64::NEG_INFINITY { -0.0 } else { y }
 }
 
 impl<M: MathLib> Smooth for GeluErf<M> {

@@ -495,14 +495,10 @@ fn tanhshrink_out<A: Fma>(x: f32, series: f32, hi: f32, lo: f32, s1: f32, s2: f3
     let s = s1 * s2;
     let e = A::f32(hi, s, lo * s);
     let direct = A::f32(2.0, e / (1.0 + e), a - 1.0).copysign(x);
-    // ±0 give +0.0, as PyTorch's x − tanh x.
-    if x == 0.0 {
-        0.0
-    } else if a < 1.0 {
-        series
-    } else {
-        direct
-    }
+    let y = if a < 1.0 { series } else { direct };
+    // ±0 give +0.0, as PyTorch's x − tanh x. (Values selected in turn: as one chain of branches, LLVM loaded the
+    // exponential's parts with masked loads.)
+    if x == 0.0 { 0.0 } else { y }
 }
 
 /// `x − tanh x`, by its Taylor series near 0 where the difference cancels (PyTorch loses all digits there).

@@ -44,8 +44,9 @@ fn pow2_pair(k: f32) -> (f32, f32) {
 
 /// 2⁻⁶⁴: the second factor of every [`pow2_pair`], which the kernels computed in stages pass as a constant.
 pub(crate) const TWO_M64: f32 = 5.421_010_9e-20;
-/// 2⁶⁴, 2³² and 2⁻³², for the quotients scaled by 2⁶⁴ ([`one_plus_times_2_64`], [`one_plus_times_2_32`]).
+/// 2⁶⁴: the numerator of σ's positive branch once its divisor is scaled ([`one_plus_times_2_64`]).
 pub(crate) const TWO_P64: f32 = 18_446_744_073_709_551_616.0;
+/// 2³² and 2⁻³², for [`one_plus_times_2_32`].
 const TWO_P32: f32 = 4_294_967_296.0;
 const TWO_M32: f32 = 2.328_306_4e-10;
 

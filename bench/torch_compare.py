@@ -26,6 +26,7 @@ import json
 import os
 import statistics
 import subprocess
+import sys
 import time
 
 import torch
@@ -193,6 +194,9 @@ def main():
         if args.threads != 1:
             ap.error("--pin needs --threads 1")
         os.sched_setaffinity(0, {args.pin})
+    if args.pairs > 0 and args.threads > 1:
+        print("warning: --pairs with more than one thread favours PyTorch: its OpenMP workers still spin when "
+              "nonlin's sample starts, and nonlin's pool has parked (use --rounds)", file=sys.stderr)
     torch.set_num_threads(args.threads)
     sizes = [int(s) for s in args.sizes.split(",")]
     specs = args.specs or list(FORWARD)

@@ -3,7 +3,7 @@
 use std::marker::PhantomData;
 
 use crate::kernel::{BLOCK, Scratch, Smooth};
-use crate::math::{Fast, Fma, MathLib, log1pexp, sigmoid};
+use crate::math::{Fast, Fma, MathLib, exp_neg_abs_staged_grad, log1p_exp_staged, log1pexp, sigmoid, sigmoid_from};
 use crate::vmath32::{self, Split};
 
 /// `scale·α` and `scale` from PyTorch's `torch.nn.SELU` (Klambauer et al., 2017).
@@ -137,11 +137,45 @@ impl<M: MathLib, const UNIT: bool> Smooth for Softplus<M, UNIT> {
         let y = log1pexp::<M, A>(z) / self.beta;
         if z > self.threshold { x } else { y }
     }
+    /// [`Softplus::f`] in stages over blocks (see [`Smooth::f32_slice`]): the exponential (two), `log1p`, the rest.
+    const STAGED64: bool = true;
+    #[inline(always)]
+    fn f64_slice<A: Fma>(&self, x: &[f64], y: &mut [f64]) {
+        let mut scratch = Scratch::<f64>::take();
+        let [l, s1, s2, ..] = scratch.arrays();
+        for (x, y) in x.chunks(BLOCK).zip(y.chunks_mut(BLOCK)) {
+            let n = x.len();
+            let (y, l) = (&mut y[..n], &mut l[..n]);
+            for i in 0..n {
+                l[i] = -(x[i] * self.beta).abs();
+            }
+            log1p_exp_staged::<M, A>(l, s1, s2);
+            for i in 0..n {
+                let z = x[i] * self.beta;
+                let pos = if z > 0.0 { z } else { 0.0 };
+                let v = (pos + l[i]) / self.beta;
+                y[i] = if z > self.threshold { x[i] } else { v };
+            }
+        }
+    }
     #[inline(always)]
     fn df<A: Fma>(&self, x: f64) -> f64 {
         let z = x * self.beta;
         let d = sigmoid::<M, A>(z);
         if z > self.threshold { 1.0 } else { d }
+    }
+    /// [`Softplus::df`] in stages over blocks ([`exp_neg_abs_staged_grad`]).
+    #[inline(always)]
+    fn df64_slice<A: Fma>(&self, x: &[f64], g: &[f64], gx: &mut [f64]) {
+        exp_neg_abs_staged_grad::<M, A>(
+            x,
+            g,
+            gx,
+            |x| x * self.beta,
+            |_, z, e| {
+                if z > self.threshold { 1.0 } else { sigmoid_from(z, e) }
+            },
+        );
     }
     /// β = 1: native `f32` ([`vmath32::log1pexp`], about 1 ULP); otherwise lean `f64` (within 0.5 ULP).
     /// PyTorch's float32 softplus is within 1.5 ULP.

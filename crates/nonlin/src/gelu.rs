@@ -5,7 +5,7 @@ use std::f64::consts::{FRAC_1_SQRT_2, FRAC_2_SQRT_PI};
 use std::marker::PhantomData;
 
 use crate::kernel::{BLOCK, Scratch, Smooth};
-use crate::math::{Fast, Fma, MathLib, sigmoid};
+use crate::math::{Fast, Fma, MathLib, exp_neg_abs_staged, exp_neg_abs_staged_grad, sigmoid_from};
 use crate::vmath32;
 
 /// `1/√(2π)`, the standard normal density at 0.
@@ -343,28 +343,49 @@ fn tanh_gelu_from_exp(x: f32, e: f64) -> f32 {
     if x < GELU_TANH_ZERO { -0.0 } else { y }
 }
 
+/// `2u`, `u = √(2/π)·(x + 0.044715·x³)`: the tanh-GELU is `x·σ(2u)`.
 #[inline(always)]
-fn gelu_tanh_u(x: f64) -> f64 {
-    SQRT_2_OVER_PI * (x + GELU_TANH_KAPPA * x * x * x)
+fn gelu_tanh_z(x: f64) -> f64 {
+    2.0 * (SQRT_2_OVER_PI * (x + GELU_TANH_KAPPA * x * x * x))
+}
+
+/// The tanh-GELU in `f64` given `z = 2u` and `e = e^(−|z|)`.
+#[inline(always)]
+fn gelu_tanh_from(x: f64, z: f64, e: f64) -> f64 {
+    if x == f64::NEG_INFINITY { -0.0 } else { x * sigmoid_from(z, e) }
+}
+
+/// The tanh-GELU's derivative in `f64` given `z = 2u` and `e = e^(−|z|)`: `σ(z) + x·σ(z)σ(−z)·z′`.
+#[inline(always)]
+fn gelu_tanh_grad_from(x: f64, z: f64, e: f64) -> f64 {
+    let s = sigmoid_from(z, e);
+    let s_s = s * sigmoid_from(-z, e);
+    // Once σσ underflows, `x·u′` may overflow: the product is 0, not NaN.
+    let tail = if s_s == 0.0 { 0.0 } else { 2.0 * s_s * x * SQRT_2_OVER_PI * (1.0 + 3.0 * GELU_TANH_KAPPA * x * x) };
+    if x.is_infinite() { if x > 0.0 { 1.0 } else { 0.0 } } else { s + tail }
 }
 
 impl<M: MathLib> Smooth for GeluTanh<M> {
     #[inline(always)]
     fn f<A: Fma>(&self, x: f64) -> f64 {
-        if x == f64::NEG_INFINITY { -0.0 } else { x * sigmoid::<M, A>(2.0 * gelu_tanh_u(x)) }
+        let z = gelu_tanh_z(x);
+        gelu_tanh_from(x, z, M::exp::<A>(-z.abs()))
+    }
+    /// [`GeluTanh::f`] in stages over blocks ([`exp_neg_abs_staged`]).
+    const STAGED64: bool = true;
+    #[inline(always)]
+    fn f64_slice<A: Fma>(&self, x: &[f64], y: &mut [f64]) {
+        exp_neg_abs_staged::<M, A>(x, y, gelu_tanh_z, gelu_tanh_from);
     }
     #[inline(always)]
     fn df<A: Fma>(&self, x: f64) -> f64 {
-        if x.is_infinite() {
-            return if x > 0.0 { 1.0 } else { 0.0 };
-        }
-        let u = gelu_tanh_u(x);
-        let s = sigmoid::<M, A>(2.0 * u);
-        let s_s = s * sigmoid::<M, A>(-2.0 * u);
-        // Once σσ underflows, `x·u′` may overflow: the product is 0, not NaN.
-        let tail =
-            if s_s == 0.0 { 0.0 } else { 2.0 * s_s * x * SQRT_2_OVER_PI * (1.0 + 3.0 * GELU_TANH_KAPPA * x * x) };
-        s + tail
+        let z = gelu_tanh_z(x);
+        gelu_tanh_grad_from(x, z, M::exp::<A>(-z.abs()))
+    }
+    /// [`GeluTanh::df`] in stages over blocks ([`exp_neg_abs_staged_grad`]).
+    #[inline(always)]
+    fn df64_slice<A: Fma>(&self, x: &[f64], g: &[f64], gx: &mut [f64]) {
+        exp_neg_abs_staged_grad::<M, A>(x, g, gx, gelu_tanh_z, gelu_tanh_grad_from);
     }
     /// `f32` in lean `f64`: `x/(1 + E)` with `E = e^(−2u)` ([`vmath32::exp64_short`]) and `2u` formed in `f64`,
     /// where `x³` is exact and `σ(2u)`'s relative sensitivity to its argument (up to |2u|, ~110 where the result is

@@ -2,6 +2,7 @@
 //! [`Fast`] (branch-free, vectorizable, `vmath`) for the kernels and [`Libm`] (the platform's libm and the `libm`
 //! crate) for the accuracy reference. The activation formulas are written once, generic over it.
 
+use crate::kernel::{BLOCK, Scratch};
 use crate::vmath;
 
 /// `exp`, `expm1`, `log1p`, `tanh` and `erfc` in `f64`. `A` is how the dispatch level forms multiply-adds (fused
@@ -27,6 +28,37 @@ pub(crate) trait MathLib: Copy + Send + Sync + 'static {
         let _ = x;
         start.0
     }
+    /// [`MathLib::exp_parts`] in two steps, for kernels computed in stages:
+    /// `exp_parts_from(x, exp_start(x)) = exp_parts(x)`, the first step the library's argument reduction (by
+    /// default nothing).
+    #[inline(always)]
+    fn exp_start<A: Fma>(x: f64) -> (f64, f64) {
+        (x, 0.0)
+    }
+    /// The rest of [`MathLib::exp_parts`] after [`MathLib::exp_start`].
+    #[inline(always)]
+    fn exp_parts_from<A: Fma>(x: f64, start: (f64, f64)) -> (f64, f64, f64) {
+        let _ = start;
+        Self::exp_parts::<A>(x)
+    }
+    /// [`MathLib::tanh`] in three steps, likewise: `tanh_end(x, tanh_mid(x, tanh_start(x))) = tanh(x)` (by default
+    /// `tanh_mid` is all of it).
+    #[inline(always)]
+    fn tanh_start<A: Fma>(x: f64) -> (f64, f64) {
+        (x, 0.0)
+    }
+    /// The second step of [`MathLib::tanh`].
+    #[inline(always)]
+    fn tanh_mid<A: Fma>(x: f64, start: (f64, f64)) -> f64 {
+        let _ = start;
+        Self::tanh::<A>(x)
+    }
+    /// The last step of [`MathLib::tanh`].
+    #[inline(always)]
+    fn tanh_end<A: Fma>(x: f64, mid: f64) -> f64 {
+        let _ = x;
+        mid
+    }
     /// `eˣ` for `x ≤ 0` where a few digits are enough (a first-order correction term); the exact [`MathLib::exp`]
     /// unless the library has something cheaper.
     #[inline(always)]
@@ -49,6 +81,14 @@ impl MathLib for Fast {
         vmath::exp_parts::<A>(x)
     }
     #[inline(always)]
+    fn exp_start<A: Fma>(x: f64) -> (f64, f64) {
+        vmath::exp_start::<A>(x)
+    }
+    #[inline(always)]
+    fn exp_parts_from<A: Fma>(x: f64, (n, r): (f64, f64)) -> (f64, f64, f64) {
+        vmath::exp_parts_from::<A>(x, n, r)
+    }
+    #[inline(always)]
     fn expm1<A: Fma>(x: f64) -> f64 {
         vmath::expm1::<A>(x)
     }
@@ -59,6 +99,18 @@ impl MathLib for Fast {
     #[inline(always)]
     fn tanh<A: Fma>(x: f64) -> f64 {
         vmath::tanh::<A>(x)
+    }
+    #[inline(always)]
+    fn tanh_start<A: Fma>(x: f64) -> (f64, f64) {
+        vmath::tanh_start::<A>(x)
+    }
+    #[inline(always)]
+    fn tanh_mid<A: Fma>(x: f64, (n, r): (f64, f64)) -> f64 {
+        vmath::tanh_mid::<A>(x, n, r)
+    }
+    #[inline(always)]
+    fn tanh_end<A: Fma>(x: f64, em: f64) -> f64 {
+        vmath::tanh_end(x, em)
     }
     #[inline(always)]
     fn erfc<A: Fma>(x: f64) -> f64 {
@@ -101,6 +153,117 @@ impl MathLib for Libm {
     }
     fn erfc<A: Fma>(x: f64) -> f64 {
         libm::erfc(x)
+    }
+}
+
+/// `(x[i], s1[i], s2[i]) = M::exp_parts(x[i])` over a block, in two stages ([`MathLib::exp_start`], then
+/// [`MathLib::exp_parts_from`]), `s1` and `s2` holding the reduced argument in between: one element's exponential
+/// is a chain of dependent operations too long for the loop to keep enough of them in flight (the `f64` sigmoid at
+/// 1,024 and 65,536 elements, Zen 3: 1.16–1.19× faster than in one loop).
+#[inline(always)]
+pub(crate) fn exp_parts_staged<M: MathLib, A: Fma>(x: &mut [f64], s1: &mut [f64], s2: &mut [f64]) {
+    let n = x.len();
+    let (s1, s2) = (&mut s1[..n], &mut s2[..n]);
+    for i in 0..n {
+        (s1[i], s2[i]) = M::exp_start::<A>(x[i]);
+    }
+    for i in 0..n {
+        (x[i], s1[i], s2[i]) = M::exp_parts_from::<A>(x[i], (s1[i], s2[i]));
+    }
+}
+
+/// `x[i] = M::log1p(M::exp(x[i]))` over a block in stages ([`exp64_staged`], then `log1p`), `s1` and `s2` for
+/// the intermediates: the second half of [`log1pexp`] for arguments `−|z|`.
+#[inline(always)]
+pub(crate) fn log1p_exp_staged<M: MathLib, A: Fma>(x: &mut [f64], s1: &mut [f64], s2: &mut [f64]) {
+    let n = x.len();
+    let (s1, s2) = (&mut s1[..n], &mut s2[..n]);
+    exp64_staged::<M, A>(x, s1, s2);
+    for x in x.iter_mut() {
+        *x = M::log1p::<A>(*x);
+    }
+}
+
+/// `x[i] = M::exp(x[i])` over a block in stages ([`exp_parts_staged`], then the product of the parts), `s1` and
+/// `s2` for the intermediates.
+#[inline(always)]
+pub(crate) fn exp64_staged<M: MathLib, A: Fma>(x: &mut [f64], s1: &mut [f64], s2: &mut [f64]) {
+    let n = x.len();
+    let (s1, s2) = (&mut s1[..n], &mut s2[..n]);
+    exp_parts_staged::<M, A>(x, s1, s2);
+    for i in 0..n {
+        x[i] = x[i] * s1[i] * s2[i];
+    }
+}
+
+/// `y[i] = f(x[i], z, e^(−|z|))` with `z = arg(x[i])`, over blocks in stages: the argument, the exponential
+/// ([`exp64_staged`]), `f`. For the `f64` kernels of the sigmoid family, whose `f` is a quotient or two by `1 + e`.
+#[inline(always)]
+pub(crate) fn exp_neg_abs_staged<M: MathLib, A: Fma>(
+    x: &[f64],
+    y: &mut [f64],
+    arg: impl Fn(f64) -> f64,
+    f: impl Fn(f64, f64, f64) -> f64,
+) {
+    exp_neg_abs_blocks::<M, A>(x, &arg, |start, x, e| {
+        let y = &mut y[start..start + x.len()];
+        for i in 0..x.len() {
+            y[i] = f(x[i], arg(x[i]), e[i]);
+        }
+    });
+}
+
+/// [`exp_neg_abs_staged`] for a gradient: `gx[i] = g[i]·df(x[i], z, e^(−|z|))`.
+#[inline(always)]
+pub(crate) fn exp_neg_abs_staged_grad<M: MathLib, A: Fma>(
+    x: &[f64],
+    g: &[f64],
+    gx: &mut [f64],
+    arg: impl Fn(f64) -> f64,
+    df: impl Fn(f64, f64, f64) -> f64,
+) {
+    exp_neg_abs_blocks::<M, A>(x, &arg, |start, x, e| {
+        let (g, gx) = (&g[start..start + x.len()], &mut gx[start..start + x.len()]);
+        for i in 0..x.len() {
+            gx[i] = g[i] * df(x[i], arg(x[i]), e[i]);
+        }
+    });
+}
+
+/// The blocks of [`exp_neg_abs_staged`]: `finish(start, x_block, e_block)` after the exponentials of each.
+#[inline(always)]
+fn exp_neg_abs_blocks<M: MathLib, A: Fma>(
+    x: &[f64],
+    arg: impl Fn(f64) -> f64,
+    mut finish: impl FnMut(usize, &[f64], &[f64]),
+) {
+    let mut scratch = Scratch::<f64>::take();
+    let [e, s1, s2, ..] = scratch.arrays();
+    for (b, x) in x.chunks(BLOCK).enumerate() {
+        let e = &mut e[..x.len()];
+        for i in 0..x.len() {
+            e[i] = -arg(x[i]).abs();
+        }
+        exp64_staged::<M, A>(e, s1, s2);
+        finish(b * BLOCK, x, e);
+    }
+}
+
+/// `y[i] = M::tanh(x[i])` over a block in three stages ([`MathLib::tanh_start`], [`MathLib::tanh_mid`],
+/// [`MathLib::tanh_end`]), `n` and `r` holding the reduced argument in between (the `f64` tanh at 1,024 and 65,536
+/// elements, Zen 3: 1.2–1.3× faster than in one loop).
+#[inline(always)]
+pub(crate) fn tanh_staged<M: MathLib, A: Fma>(x: &[f64], y: &mut [f64], n: &mut [f64], r: &mut [f64]) {
+    let len = x.len();
+    let (y, n, r) = (&mut y[..len], &mut n[..len], &mut r[..len]);
+    for i in 0..len {
+        (n[i], r[i]) = M::tanh_start::<A>(x[i]);
+    }
+    for i in 0..len {
+        y[i] = M::tanh_mid::<A>(x[i], (n[i], r[i]));
+    }
+    for i in 0..len {
+        y[i] = M::tanh_end::<A>(x[i], y[i]);
     }
 }
 

@@ -4,7 +4,10 @@ use std::marker::PhantomData;
 
 use crate::float::Float;
 use crate::kernel::{BLOCK, Buffered, Kernel, Scratch, Smooth};
-use crate::math::{Fast, Fma, MathLib, sech2, sigmoid, sigmoid_from};
+use crate::math::{
+    Fast, Fma, MathLib, exp_neg_abs_staged, exp_neg_abs_staged_grad, exp_parts_staged, log1p_exp_staged, sech2,
+    sigmoid, sigmoid_from, tanh_staged,
+};
 use crate::vmath32;
 
 /// `σ(x)`. Gradient `σ(x)·σ(−x)`, from `x` — PyTorch's `y(1 − y)` is 0 once `y` rounds to 1.
@@ -16,26 +19,20 @@ impl<M: MathLib> Smooth for Sigmoid<M> {
     fn f<A: Fma>(&self, x: f64) -> f64 {
         sigmoid::<M, A>(x)
     }
-    /// [`Sigmoid::f`] in two stages over blocks (see [`Smooth::f32_slice`]): the exponential, the quotient.
+    /// [`Sigmoid::f`] in stages over blocks ([`exp_neg_abs_staged`]).
     const STAGED64: bool = true;
     #[inline(always)]
     fn f64_slice<A: Fma>(&self, x: &[f64], y: &mut [f64]) {
-        let mut scratch = Scratch::<f64>::take();
-        let [e, ..] = scratch.arrays();
-        for (x, y) in x.chunks(BLOCK).zip(y.chunks_mut(BLOCK)) {
-            let n = x.len();
-            let (y, e) = (&mut y[..n], &mut e[..n]);
-            for i in 0..n {
-                e[i] = M::exp::<A>(-x[i].abs());
-            }
-            for i in 0..n {
-                y[i] = sigmoid_from(x[i], e[i]);
-            }
-        }
+        exp_neg_abs_staged::<M, A>(x, y, |x| x, |_, z, e| sigmoid_from(z, e));
     }
     #[inline(always)]
     fn df<A: Fma>(&self, x: f64) -> f64 {
         sigmoid::<M, A>(x) * sigmoid::<M, A>(-x)
+    }
+    /// [`Sigmoid::df`] in stages over blocks ([`exp_neg_abs_staged_grad`]; the factors share `e^(−|x|)`).
+    #[inline(always)]
+    fn df64_slice<A: Fma>(&self, x: &[f64], g: &[f64], gx: &mut [f64]) {
+        exp_neg_abs_staged_grad::<M, A>(x, g, gx, |x| x, |_, z, e| sigmoid_from(z, e) * sigmoid_from(-z, e));
     }
     /// Native `f32`: `num/(1 + e)`, `e = e^(−|x|)` rounded once even when subnormal, `num` 1 or `e`.
     #[inline(always)]
@@ -60,6 +57,17 @@ impl<M: MathLib> Smooth for Sigmoid<M> {
     fn df32_slice<A: Fma>(&self, x: &[f32], g: &[f32], gx: &mut [f32]) {
         exp_staged_grad::<A>(x, g, gx, 1.0, 1.0)
     }
+}
+
+/// `x − tanh x` given `t = tanh x`, by its Taylor series near 0 (where the difference cancels).
+#[inline(always)]
+fn tanhshrink_from(x: f64, t: f64) -> f64 {
+    let x2 = x * x;
+    let poly = TANHSHRINK_TAYLOR.iter().rev().fold(0.0, |acc, &c| acc * x2 + c);
+    // `+ 0.0` turns the −0.0 of a zero input into +0.0, as `x − tanh x` does.
+    let series = x * x2 * poly + 0.0;
+    let direct = x - t;
+    if x.abs() < TANHSHRINK_SERIES { series } else { direct }
 }
 
 /// `σ(x)` in native `f32` (about 1.5 ULP).
@@ -147,9 +155,34 @@ impl<M: MathLib> Smooth for LogSigmoid<M> {
     fn f<A: Fma>(&self, x: f64) -> f64 {
         Self::with_exp::<A>(x).0
     }
+    /// [`LogSigmoid::f`] in stages over blocks (see [`Smooth::f32_slice`]): the exponential (two), `log1p`, the
+    /// rest.
+    const STAGED64: bool = true;
+    #[inline(always)]
+    fn f64_slice<A: Fma>(&self, x: &[f64], y: &mut [f64]) {
+        let mut scratch = Scratch::<f64>::take();
+        let [l, s1, s2, ..] = scratch.arrays();
+        for (x, y) in x.chunks(BLOCK).zip(y.chunks_mut(BLOCK)) {
+            let n = x.len();
+            let (y, l) = (&mut y[..n], &mut l[..n]);
+            for i in 0..n {
+                l[i] = -x[i].abs();
+            }
+            log1p_exp_staged::<M, A>(l, s1, s2);
+            for i in 0..n {
+                let neg = if x[i] < 0.0 { x[i] } else { 0.0 };
+                y[i] = neg - l[i];
+            }
+        }
+    }
     #[inline(always)]
     fn df<A: Fma>(&self, x: f64) -> f64 {
         sigmoid::<M, A>(-x)
+    }
+    /// [`LogSigmoid::df`] in stages over blocks ([`exp_neg_abs_staged_grad`]).
+    #[inline(always)]
+    fn df64_slice<A: Fma>(&self, x: &[f64], g: &[f64], gx: &mut [f64]) {
+        exp_neg_abs_staged_grad::<M, A>(x, g, gx, |x| x, |_, z, e| sigmoid_from(-z, e));
     }
     /// Native `f32`: `0 − ln(1 + e^(−x))` ([`vmath32::log1pexp`], about 1 ULP; PyTorch's float32 log-sigmoid is
     /// within 1.5), `+0.0` for large `x` as PyTorch's.
@@ -213,8 +246,9 @@ impl<M: MathLib> Smooth for Silu<M> {
             let n = x.len();
             let (y, m, s1, s2) = (&mut y[..n], &mut m[..n], &mut s1[..n], &mut s2[..n]);
             for i in 0..n {
-                (m[i], s1[i], s2[i]) = M::exp_parts::<A>(-x[i].abs());
+                m[i] = -x[i].abs();
             }
+            exp_parts_staged::<M, A>(m, s1, s2);
             for i in 0..n {
                 y[i] = silu_f_from::<A>(x[i], (m[i], s1[i], s2[i]));
             }
@@ -235,8 +269,9 @@ impl<M: MathLib> Smooth for Silu<M> {
             let n = x.len();
             let (g, gx, m, s1, s2) = (&g[..n], &mut gx[..n], &mut m[..n], &mut s1[..n], &mut s2[..n]);
             for i in 0..n {
-                (m[i], s1[i], s2[i]) = M::exp_parts::<A>(-x[i].abs());
+                m[i] = -x[i].abs();
             }
+            exp_parts_staged::<M, A>(m, s1, s2);
             for i in 0..n {
                 gx[i] = g[i] * silu_df_from::<A>(x[i], (m[i], s1[i], s2[i]));
             }
@@ -426,9 +461,24 @@ impl<M: MathLib> Smooth for Tanh<M> {
     fn f<A: Fma>(&self, x: f64) -> f64 {
         M::tanh::<A>(x)
     }
+    /// [`Tanh::f`] in two stages over blocks ([`tanh_staged`]).
+    const STAGED64: bool = true;
+    #[inline(always)]
+    fn f64_slice<A: Fma>(&self, x: &[f64], y: &mut [f64]) {
+        let mut scratch = Scratch::<f64>::take();
+        let [n, r, ..] = scratch.arrays();
+        for (x, y) in x.chunks(BLOCK).zip(y.chunks_mut(BLOCK)) {
+            tanh_staged::<M, A>(x, y, n, r);
+        }
+    }
     #[inline(always)]
     fn df<A: Fma>(&self, x: f64) -> f64 {
         sech2::<M, A>(x)
+    }
+    /// [`Tanh::df`] in stages over blocks ([`exp_neg_abs_staged_grad`], `e = e^(−2|x|)`).
+    #[inline(always)]
+    fn df64_slice<A: Fma>(&self, x: &[f64], g: &[f64], gx: &mut [f64]) {
+        exp_neg_abs_staged_grad::<M, A>(x, g, gx, |x| 2.0 * x, |_, _, e| 4.0 * e / ((1.0 + e) * (1.0 + e)));
     }
     /// Lean `f64` (PyTorch's float32 tanh is within about 0.51 ULP).
     #[inline(always)]
@@ -509,17 +559,37 @@ pub(crate) struct Tanhshrink<M = Fast>(PhantomData<M>);
 impl<M: MathLib> Smooth for Tanhshrink<M> {
     #[inline(always)]
     fn f<A: Fma>(&self, x: f64) -> f64 {
-        let x2 = x * x;
-        let poly = TANHSHRINK_TAYLOR.iter().rev().fold(0.0, |acc, &c| acc * x2 + c);
-        // `+ 0.0` turns the −0.0 of a zero input into +0.0, as `x − tanh x` does.
-        let series = x * x2 * poly + 0.0;
-        let direct = x - M::tanh::<A>(x);
-        if x.abs() < TANHSHRINK_SERIES { series } else { direct }
+        tanhshrink_from(x, M::tanh::<A>(x))
+    }
+    /// [`Tanhshrink::f`] in stages over blocks: `tanh` ([`tanh_staged`]), the rest.
+    const STAGED64: bool = true;
+    #[inline(always)]
+    fn f64_slice<A: Fma>(&self, x: &[f64], y: &mut [f64]) {
+        let mut scratch = Scratch::<f64>::take();
+        let [n, r, ..] = scratch.arrays();
+        for (x, y) in x.chunks(BLOCK).zip(y.chunks_mut(BLOCK)) {
+            tanh_staged::<M, A>(x, y, n, r);
+            for (y, &x) in y.iter_mut().zip(x) {
+                *y = tanhshrink_from(x, *y);
+            }
+        }
     }
     #[inline(always)]
     fn df<A: Fma>(&self, x: f64) -> f64 {
         let t = M::tanh::<A>(x);
         t * t
+    }
+    /// [`Tanhshrink::df`] in stages over blocks: `tanh` ([`tanh_staged`]), the rest.
+    #[inline(always)]
+    fn df64_slice<A: Fma>(&self, x: &[f64], g: &[f64], gx: &mut [f64]) {
+        let mut scratch = Scratch::<f64>::take();
+        let [n, r, ..] = scratch.arrays();
+        for ((x, g), gx) in x.chunks(BLOCK).zip(g.chunks(BLOCK)).zip(gx.chunks_mut(BLOCK)) {
+            tanh_staged::<M, A>(x, gx, n, r);
+            for (gx, &g) in gx.iter_mut().zip(g) {
+                *gx = g * (*gx * *gx);
+            }
+        }
     }
     /// Native `f32`. |x| < 1: `x³·(1/3 + u·T(u))`, `u = x²` split exactly and 1/3 as a pair (fitted `T`).
     /// Beyond, `x − tanh x = ±((|x| − 1) + 2e/(1 + e))` with `e = e^(−2|x|)`: `|x| − 1` is exact and the terms

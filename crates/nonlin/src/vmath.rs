@@ -92,6 +92,18 @@ pub(crate) fn exp_parts<A: Fma>(x: f64) -> (f64, f64, f64) {
     parts::<A>(n, r, x < -746.0)
 }
 
+/// The first step of [`exp_parts`] for kernels computed in stages: `(n, r)`, which [`exp_parts_from`] finishes.
+#[inline(always)]
+pub(crate) fn exp_start<A: Fma>(x: f64) -> (f64, f64) {
+    reduce::<A>(clamp_exp_arg(x))
+}
+
+/// [`exp_parts`] of `x` from [`exp_start`]`(x)`.
+#[inline(always)]
+pub(crate) fn exp_parts_from<A: Fma>(x: f64, n: f64, r: f64) -> (f64, f64, f64) {
+    parts::<A>(n, r, x < -746.0)
+}
+
 /// [`exp_parts`] of `x + y` for an exact `x ≤ 0` and a small `y` (|y| ≲ 1), without rounding the sum: `y` joins the
 /// reduction after its exact first step, `r = ((x − n·LN2_HI) + y) − n·LN2_LO`, so it is rounded at the scale of
 /// `r`, not of `x` (as fdlibm's erfc needs: there `x` is −z² to 42 bits).
@@ -122,7 +134,13 @@ pub(crate) fn exp<A: Fma>(x: f64) -> f64 {
 /// `eˣ − 1`, accurate for small |x|: `2ⁿ·(eʳ − 1) + (2ⁿ − 1)`.
 #[inline(always)]
 pub(crate) fn expm1<A: Fma>(x: f64) -> f64 {
-    let (n, r) = reduce::<A>(clamp_exp_arg(x));
+    let (n, r) = exp_start::<A>(x);
+    expm1_from::<A>(x, n, r)
+}
+
+/// [`expm1`] of `x` from [`exp_start`]`(x)`.
+#[inline(always)]
+pub(crate) fn expm1_from<A: Fma>(x: f64, n: f64, r: f64) -> f64 {
     let n1 = (n * 0.5 + SHIFT) - SHIFT;
     let two_n = pow2(n1) * pow2(n - n1);
     let y = A::f64(two_n, expm1_reduced::<A>(r), two_n - 1.0);
@@ -146,10 +164,13 @@ pub(crate) fn log1p<A: Fma>(x: f64) -> f64 {
     let f = m - 1.0;
     let s = f / (2.0 + f);
     let z = s * s;
-    let mut p = 1.0 / 21.0;
-    for d in [19.0, 17.0, 15.0, 13.0, 11.0, 9.0, 7.0, 5.0, 3.0] {
-        p = A::f64(p, z, 1.0 / d);
-    }
+    // Σ z^j/(2j + 3), j = 0…9, by Estrin's scheme (a chain of four levels instead of nine multiply-adds).
+    let pair = |a: f64, b: f64| A::f64(1.0 / b, z, 1.0 / a);
+    let z2 = z * z;
+    let z4 = z2 * z2;
+    let q0 = A::f64(pair(7.0, 9.0), z2, pair(3.0, 5.0));
+    let q1 = A::f64(pair(15.0, 17.0), z2, pair(11.0, 13.0));
+    let p = A::f64(A::f64(pair(19.0, 21.0), z4, q1), z4, q0);
     let log_m = A::f64(2.0 * s, z * p, 2.0 * s);
     let y = A::f64(k, LN2_HI, log_m + A::f64(k, LN2_LO, c));
     if x == 0.0 {
@@ -168,7 +189,25 @@ pub(crate) fn log1p<A: Fma>(x: f64) -> f64 {
 /// `tanh x = −expm1(−2|x|)/(2 + expm1(−2|x|))` with the sign of x.
 #[inline(always)]
 pub(crate) fn tanh<A: Fma>(x: f64) -> f64 {
-    let em = expm1::<A>(-2.0 * x.abs());
+    let (n, r) = tanh_start::<A>(x);
+    tanh_end(x, tanh_mid::<A>(x, n, r))
+}
+
+/// The first step of [`tanh`] for kernels computed in stages: [`exp_start`] of `−2|x|`.
+#[inline(always)]
+pub(crate) fn tanh_start<A: Fma>(x: f64) -> (f64, f64) {
+    exp_start::<A>(-2.0 * x.abs())
+}
+
+/// The second step of [`tanh`]: `em = expm1(−2|x|)` from [`tanh_start`]`(x)`.
+#[inline(always)]
+pub(crate) fn tanh_mid<A: Fma>(x: f64, n: f64, r: f64) -> f64 {
+    expm1_from::<A>(-2.0 * x.abs(), n, r)
+}
+
+/// [`tanh`] of `x` from [`tanh_mid`]: `±(−em/(2 + em))`.
+#[inline(always)]
+pub(crate) fn tanh_end(x: f64, em: f64) -> f64 {
     let t = -em / (2.0 + em);
     if x < 0.0 {
         -t

@@ -3,7 +3,9 @@
 use std::marker::PhantomData;
 
 use crate::kernel::{BLOCK, Scratch, Smooth};
-use crate::math::{Fast, Fma, MathLib, exp_neg_abs_staged_grad, log1p_exp_staged, log1pexp, sigmoid, sigmoid_from};
+use crate::math::{
+    Fast, Fma, MathLib, exp_neg_abs_staged_grad, exp64_staged, log1p_exp_staged, log1pexp, sigmoid, sigmoid_from,
+};
 use crate::vmath32::{self, Split};
 
 /// `scale·α` and `scale` from PyTorch's `torch.nn.SELU` (Klambauer et al., 2017).
@@ -40,22 +42,73 @@ impl<M, const UNIT: bool, const SCALED: bool> Elu<M, UNIT, SCALED> {
     }
 }
 
-impl<M: MathLib, const UNIT: bool, const SCALED: bool> Smooth for Elu<M, UNIT, SCALED> {
+impl<M, const UNIT: bool, const SCALED: bool> Elu<M, UNIT, SCALED> {
+    /// The value given the negative branch's: both branches are computed and one selected, so the loop vectorizes.
     #[inline(always)]
-    fn f<A: Fma>(&self, x: f64) -> f64 {
-        // Both branches are computed and one selected, so the loop vectorizes.
-        let negative = self.neg * M::expm1::<A>(x * self.input_scale);
+    fn select(&self, x: f64, negative: f64) -> f64 {
         let positive = x * self.scale;
         if x <= 0.0 { negative } else { positive }
     }
+    /// The gradient given `e = e^(x·input_scale)`.
     #[inline(always)]
-    fn df<A: Fma>(&self, x: f64) -> f64 {
+    fn df_from(&self, x: f64, e: f64) -> f64 {
         if x <= 0.0 {
-            self.neg * self.input_scale * M::exp::<A>(x * self.input_scale)
+            self.neg * self.input_scale * e
         } else if x > 0.0 {
             self.scale
         } else {
             x
+        }
+    }
+}
+
+impl<M: MathLib, const UNIT: bool, const SCALED: bool> Smooth for Elu<M, UNIT, SCALED> {
+    #[inline(always)]
+    fn f<A: Fma>(&self, x: f64) -> f64 {
+        self.select(x, self.neg * M::expm1::<A>(x * self.input_scale))
+    }
+    /// [`Elu::f`] in three stages over blocks: `expm1`'s reduction ([`MathLib::exp_start`]), its polynomial
+    /// ([`MathLib::exp_poly`]), the rest ([`MathLib::expm1_end`] and the selection). At 1,024 and 65,536 elements
+    /// (Zen 3) 1.10–1.13× faster than in one loop; in two (the polynomial with the rest), no faster.
+    const STAGED64: bool = true;
+    #[inline(always)]
+    fn f64_slice<A: Fma>(&self, x: &[f64], y: &mut [f64]) {
+        let mut scratch = Scratch::<f64>::take();
+        let [n, p, ..] = scratch.arrays();
+        for (x, y) in x.chunks(BLOCK).zip(y.chunks_mut(BLOCK)) {
+            let len = x.len();
+            let (y, n, p) = (&mut y[..len], &mut n[..len], &mut p[..len]);
+            for i in 0..len {
+                (n[i], p[i]) = M::exp_start::<A>(x[i] * self.input_scale);
+            }
+            for p in p.iter_mut() {
+                *p = M::exp_poly::<A>(*p);
+            }
+            for i in 0..len {
+                let negative = self.neg * M::expm1_end::<A>(x[i] * self.input_scale, n[i], p[i]);
+                y[i] = self.select(x[i], negative);
+            }
+        }
+    }
+    #[inline(always)]
+    fn df<A: Fma>(&self, x: f64) -> f64 {
+        self.df_from(x, M::exp::<A>(x * self.input_scale))
+    }
+    /// [`Elu::df`] in stages over blocks ([`exp64_staged`]), then the selection.
+    #[inline(always)]
+    fn df64_slice<A: Fma>(&self, x: &[f64], g: &[f64], gx: &mut [f64]) {
+        let mut scratch = Scratch::<f64>::take();
+        let [e, s1, s2, ..] = scratch.arrays();
+        for ((x, g), gx) in x.chunks(BLOCK).zip(g.chunks(BLOCK)).zip(gx.chunks_mut(BLOCK)) {
+            let n = x.len();
+            let (g, gx, e) = (&g[..n], &mut gx[..n], &mut e[..n]);
+            for i in 0..n {
+                e[i] = x[i] * self.input_scale;
+            }
+            exp64_staged::<M, A>(e, s1, s2);
+            for i in 0..n {
+                gx[i] = g[i] * self.df_from(x[i], e[i]);
+            }
         }
     }
     /// Native `f32`, the constants as `f32` pairs so they add no rounding of their own.

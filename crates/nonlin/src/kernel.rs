@@ -245,7 +245,7 @@ pub(crate) trait Visit<T: Float> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::exponential::{Mish, Softplus};
+    use crate::exponential::{Elu, Mish, Softplus};
     use crate::gelu::{GeluErf, GeluTanh};
     use crate::math::{Emulated, Fused};
     use crate::sigmoid::{LogSigmoid, Sigmoid, Silu, Tanh, Tanhshrink};
@@ -312,7 +312,12 @@ mod tests {
         same_as_per_element::<_, A>(Tanhshrink::<crate::math::Fast>::default());
         same_as_per_element::<_, A>(Softplus::<crate::math::Fast, true>::new(1.0, 20.0));
         same_as_per_element::<_, A>(Softplus::<crate::math::Fast, true>::new(1.0, 3.0));
+        same_as_per_element::<_, A>(Softplus::<crate::math::Fast, false>::new(3.0, 4.0));
         same_as_per_element::<_, A>(Mish::<crate::math::Fast>::default());
+        same_as_per_element::<_, A>(Elu::<crate::math::Fast, true>::plain(1.0));
+        same_as_per_element::<_, A>(Elu::<crate::math::Fast>::plain(0.5));
+        same_as_per_element::<_, A>(Elu::<crate::math::Fast, false, true>::celu(2.0));
+        same_as_per_element::<_, A>(Elu::<crate::math::Fast>::selu());
     }
 
     #[test]

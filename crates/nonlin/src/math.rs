@@ -41,6 +41,18 @@ pub(crate) trait MathLib: Copy + Send + Sync + 'static {
         let _ = start;
         Self::exp_parts::<A>(x)
     }
+    /// [`MathLib::expm1`] in three steps, likewise: `expm1_end(x, n, exp_poly(r))` with `(n, r) = exp_start(x)` (by
+    /// default `expm1_end` is all of it).
+    #[inline(always)]
+    fn exp_poly<A: Fma>(r: f64) -> f64 {
+        r
+    }
+    /// The last step of [`MathLib::expm1`].
+    #[inline(always)]
+    fn expm1_end<A: Fma>(x: f64, n: f64, p: f64) -> f64 {
+        let _ = (n, p);
+        Self::expm1::<A>(x)
+    }
     /// [`MathLib::tanh`] in three steps, likewise: `tanh_end(x, tanh_mid(x, tanh_start(x))) = tanh(x)` (by default
     /// `tanh_mid` is all of it).
     #[inline(always)]
@@ -91,6 +103,14 @@ impl MathLib for Fast {
     #[inline(always)]
     fn expm1<A: Fma>(x: f64) -> f64 {
         vmath::expm1::<A>(x)
+    }
+    #[inline(always)]
+    fn exp_poly<A: Fma>(r: f64) -> f64 {
+        vmath::expm1_reduced::<A>(r)
+    }
+    #[inline(always)]
+    fn expm1_end<A: Fma>(x: f64, n: f64, p: f64) -> f64 {
+        vmath::expm1_end::<A>(x, n, p)
     }
     #[inline(always)]
     fn log1p<A: Fma>(x: f64) -> f64 {

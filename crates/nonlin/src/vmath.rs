@@ -57,7 +57,7 @@ pub(crate) const INV_FACTORIALS: [f64; 12] = [
 /// four levels instead of Horner's twelve multiply-adds, which made the `f64` kernels latency-bound (sigmoid at
 /// 65,536 elements 0.22 → 0.28 Gelem/s; fused on the FMA levels, 0.29 → 0.36).
 #[inline(always)]
-fn expm1_reduced<A: Fma>(r: f64) -> f64 {
+pub(crate) fn expm1_reduced<A: Fma>(r: f64) -> f64 {
     let c = &INV_FACTORIALS;
     let r2 = r * r;
     let r4 = r2 * r2;
@@ -141,9 +141,15 @@ pub(crate) fn expm1<A: Fma>(x: f64) -> f64 {
 /// [`expm1`] of `x` from [`exp_start`]`(x)`.
 #[inline(always)]
 pub(crate) fn expm1_from<A: Fma>(x: f64, n: f64, r: f64) -> f64 {
+    expm1_end::<A>(x, n, expm1_reduced::<A>(r))
+}
+
+/// [`expm1`] of `x` from `n` of [`exp_start`]`(x)` and `p = `[`expm1_reduced`]`(r)`.
+#[inline(always)]
+pub(crate) fn expm1_end<A: Fma>(x: f64, n: f64, p: f64) -> f64 {
     let n1 = (n * 0.5 + SHIFT) - SHIFT;
     let two_n = pow2(n1) * pow2(n - n1);
-    let y = A::f64(two_n, expm1_reduced::<A>(r), two_n - 1.0);
+    let y = A::f64(two_n, p, two_n - 1.0);
     // expm1(−0.0) is −0.0; the formula gives +0.0.
     if x == 0.0 { x } else { y }
 }

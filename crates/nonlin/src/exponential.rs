@@ -133,13 +133,13 @@ impl<M: MathLib, const UNIT: bool, const SCALED: bool> Smooth for Elu<M, UNIT, S
     fn df32<A: Fma>(&self, x: f32, g: f32) -> f32 {
         // The constant multiplies the mantissa part first, so a subnormal result rounds once.
         let (z, z_lo) = if SCALED { elu_arg::<A>(self.input_scale, x) } else { elu_arg_unit(x) };
-        let (m, s1, s2) = if UNIT {
-            let (hi, lo, s1, s2) = vmath32::exp_split::<A>(z, z_lo);
-            (hi + lo, s1, s2)
+        let (m, s1) = if UNIT {
+            let (hi, lo, s1) = vmath32::exp_split::<A>(z, z_lo);
+            (hi + lo, s1)
         } else {
             vmath32::exp_scaled_parts::<A>(z, z_lo, Split::new(self.neg * self.input_scale))
         };
-        let negative = ((m * s1) * s2) * g;
+        let negative = ((m * s1) * vmath32::TWO_M64) * g;
         let positive = if UNIT { g } else { Split::new(self.scale).mul::<A>(g) };
         if x <= 0.0 {
             negative
@@ -339,7 +339,7 @@ impl<M: MathLib> Smooth for Mish<M> {
             d
         }
     }
-    /// Native `f32`: `x·e·q` with `e = eˣ = (hi + lo)·s1·s2` ([`vmath32::exp_split_exact`]) and
+    /// Native `f32`: `x·e·q` with `e = eˣ = (hi + lo)·s1·2⁻⁶⁴` ([`vmath32::exp_split_exact`]) and
     /// `q = (e + 2)/(e(e + 2) + 2)` in [0.4, 1] (no cancellation), `x·(hi + lo)` kept as a pair so that the
     /// product rounds once; `e` in `q` is floored at about 2⁻⁶⁰ (where `q` is 1 to the last bit) so that no
     /// operation but the last has a subnormal result. `x` is clamped to [−131, 20] (−131·e⁻¹³¹ rounds to −0.0,
@@ -347,13 +347,13 @@ impl<M: MathLib> Smooth for Mish<M> {
     #[inline(always)]
     fn f32<A: Fma>(&self, x: f32) -> f32 {
         let xc = x.clamp(-131.0, 20.0);
-        let (hi, lo, s1, s2) = vmath32::exp_split_exact::<A>(xc);
-        let e = ((hi + lo) * if s1 < 16.0 { 16.0 } else { s1 }) * s2;
+        let (hi, lo, s1) = vmath32::exp_split_exact::<A>(xc);
+        let e = ((hi + lo) * if s1 < 16.0 { 16.0 } else { s1 }) * vmath32::TWO_M64;
         let p2 = e + 2.0;
         let q = p2 / A::f32(e, p2, 2.0);
         let p = xc * hi;
         let p_lo = A::f32(xc, hi, -p) + xc * lo;
-        let y = ((A::f32(p, q, p_lo * q) * s1) * s2).copysign(x);
+        let y = ((A::f32(p, q, p_lo * q) * s1) * vmath32::TWO_M64).copysign(x);
         if x > MISH_LINEAR as f32 { x } else { y }
     }
     /// Lean `f64`: the gradient has a zero at x ≈ −1.19, where `f32` arithmetic would have no correct digits.

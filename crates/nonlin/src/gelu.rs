@@ -107,8 +107,8 @@ impl<M: MathLib> Smooth for GeluErf<M> {
     fn f32<A: Fma>(&self, x: f32) -> f32 {
         let w = gelu_w::<A>(x);
         let (k, r, h_lo) = gelu_reduce::<A>(x, gelu_l::<A>(w));
-        let (hi, lo, s1, s2) = vmath32::exp_split_tail::<A, true>(k, r, h_lo);
-        gelu_out::<A>(x, w, hi, lo, s1, s2)
+        let (hi, lo, s1) = vmath32::exp_split_tail::<A, true>(k, r, h_lo);
+        gelu_out::<A>(x, w, hi, lo, s1)
     }
     /// [`GeluErf::f32`]'s steps in five stages over blocks (see [`Smooth::f32_slice`]): the quotient (and `−a²/2`
     /// as a pair, which keeps the FMA pipes busy while the divider works: 1.10× against forming it again in the
@@ -136,10 +136,10 @@ impl<M: MathLib> Smooth for GeluErf<M> {
                 (k[i], r[i]) = vmath32::reduce_sum::<A>(h[i], l[i]);
             }
             for i in 0..n {
-                (hi[i], lo[i], s1[i], _) = vmath32::exp_split_tail::<A, true>(k[i], r[i], h_lo[i]);
+                (hi[i], lo[i], s1[i]) = vmath32::exp_split_tail::<A, true>(k[i], r[i], h_lo[i]);
             }
             for i in 0..n {
-                y[i] = gelu_out::<A>(x[i], w[i], hi[i], lo[i], s1[i], vmath32::TWO_M64);
+                y[i] = gelu_out::<A>(x[i], w[i], hi[i], lo[i], s1[i]);
             }
         }
     }
@@ -151,9 +151,9 @@ impl<M: MathLib> Smooth for GeluErf<M> {
     /// (`K·t − a/√(2π)` with `t = 1/(2 + a)` and `K` as pairs, and a second fit around the zero).
     #[inline(always)]
     fn df32<A: Fma>(&self, x: f32, g: f32) -> f32 {
-        let (hi, lo, s1, s2) = gelu_grad_exp::<A>(x);
+        let (hi, lo, s1) = gelu_grad_exp::<A>(x);
         let (w, q_high) = gelu_grad_q_high::<A>(x);
-        gelu_grad_out::<A>(x, g, gelu_grad_b::<A>(x, w, q_high), hi, lo, s1, s2)
+        gelu_grad_out::<A>(x, g, gelu_grad_b::<A>(x, w, q_high), hi, lo, s1)
     }
     /// [`GeluErf::df32`] in four stages (see [`Smooth::f32_slice`]): `w`, `−a²/2` as a pair and the upper half of
     /// `Q`'s Horner chain, the lower half and `B`, the exponential, the rest. With the twelve-coefficient chain in
@@ -176,10 +176,10 @@ impl<M: MathLib> Smooth for GeluErf<M> {
                 b[i] = gelu_grad_b::<A>(x[i], w[i], b[i]);
             }
             for i in 0..n {
-                (hi[i], lo[i], s1[i], _) = vmath32::exp_split_lean::<A>(h[i], h_lo[i]);
+                (hi[i], lo[i], s1[i]) = vmath32::exp_split_lean::<A>(h[i], h_lo[i]);
             }
             for i in 0..n {
-                gx[i] = gelu_grad_out::<A>(x[i], g[i], b[i], hi[i], lo[i], s1[i], vmath32::TWO_M64);
+                gx[i] = gelu_grad_out::<A>(x[i], g[i], b[i], hi[i], lo[i], s1[i]);
             }
         }
     }
@@ -207,16 +207,16 @@ fn gelu_grad_b<A: Fma>(x: f32, w: f32, q_high: f32) -> f32 {
 
 /// `e^(−a²/2)` as [`vmath32::exp_split_lean`] returns it.
 #[inline(always)]
-fn gelu_grad_exp<A: Fma>(x: f32) -> (f32, f32, f32, f32) {
+fn gelu_grad_exp<A: Fma>(x: f32) -> (f32, f32, f32) {
     let GeluParts { h, h_lo, .. } = gelu_parts::<A>(x);
     vmath32::exp_split_lean::<A>(h, h_lo)
 }
 
-/// `g·GELU′(x)` from `B` and `e^(−a²/2) = (hi + lo)·s1·s2`.
+/// `g·GELU′(x)` from `B` and `e^(−a²/2) = (hi + lo)·s1·2⁻⁶⁴`.
 #[inline(always)]
-fn gelu_grad_out<A: Fma>(x: f32, g: f32, b: f32, hi: f32, lo: f32, s1: f32, s2: f32) -> f32 {
-    let neg = (A::f32(hi, b, lo * b) * s1) * s2;
-    let pos = A::f32(-(((hi + lo) * s1) * s2), b, 1.0);
+fn gelu_grad_out<A: Fma>(x: f32, g: f32, b: f32, hi: f32, lo: f32, s1: f32) -> f32 {
+    let neg = (A::f32(hi, b, lo * b) * s1) * vmath32::TWO_M64;
+    let pos = A::f32(-(((hi + lo) * s1) * vmath32::TWO_M64), b, 1.0);
     let grad = if x >= 0.0 {
         pos
     } else if x == f32::NEG_INFINITY {
@@ -251,9 +251,9 @@ fn gelu_reduce<A: Fma>(x: f32, l: f32) -> (f32, f32, f32) {
 
 /// `−w·e^(−a²/2 + L)` for `x = −a ≤ 0`, `x` plus it above.
 #[inline(always)]
-fn gelu_out<A: Fma>(x: f32, w: f32, hi: f32, lo: f32, s1: f32, s2: f32) -> f32 {
-    // s2 is the constant 2⁻⁶⁴ (see [`vmath32::exp_split_tail`]): negating it costs nothing.
-    let m = (A::f32(w, hi, w * lo) * s1) * -s2;
+fn gelu_out<A: Fma>(x: f32, w: f32, hi: f32, lo: f32, s1: f32) -> f32 {
+    // The second factor of the power of two, negated (a constant: it costs nothing).
+    let m = (A::f32(w, hi, w * lo) * s1) * -vmath32::TWO_M64;
     if x.is_sign_negative() { m } else { x + m }
 }
 

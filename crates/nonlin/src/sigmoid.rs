@@ -49,7 +49,7 @@ impl<M: MathLib> Smooth for Sigmoid<M> {
     /// Native `f32`: `e/(1 + e)²`, scaled so that subnormal results round once.
     #[inline(always)]
     fn df32<A: Fma>(&self, x: f32, g: f32) -> f32 {
-        let (m, s1, _) = vmath32::exp_parts_fast::<A>(-x.abs());
+        let (m, s1) = vmath32::exp_parts_fast::<A>(-x.abs());
         exp_grad32_from::<A>(1.0, g, m, s1)
     }
     /// [`Sigmoid::df32`] in three stages ([`exp_staged_grad`]).
@@ -73,7 +73,7 @@ fn tanhshrink_from(x: f64, t: f64) -> f64 {
 /// `σ(x)` in native `f32` (about 1.5 ULP).
 #[inline(always)]
 fn sigmoid32<A: Fma>(x: f32) -> f32 {
-    let (m, s1, _) = vmath32::exp_parts_fast::<A>(-x.abs());
+    let (m, s1) = vmath32::exp_parts_fast::<A>(-x.abs());
     sigmoid32_from::<A>(x, m, s1)
 }
 
@@ -280,7 +280,7 @@ impl<M: MathLib> Smooth for Silu<M> {
     /// Native `f32`: `x/(1 + e)` or `x·m·s1/((1 + e)·2⁶⁴)` with `e = e^(−|x|) = m·s1·2⁻⁶⁴` ([`silu32_from`]).
     #[inline(always)]
     fn f32<A: Fma>(&self, x: f32) -> f32 {
-        let (m, s1, _) = vmath32::exp_parts_fast::<A>(-x.abs());
+        let (m, s1) = vmath32::exp_parts_fast::<A>(-x.abs());
         silu32_from::<A>(x, m, s1)
     }
     /// [`Silu::f32`] in three stages ([`exp_staged`]).
@@ -353,7 +353,7 @@ fn silu_df_from<A: Fma>(x: f64, (m, s1, s2): (f64, f64, f64)) -> f64 {
 
 /// `g·SiLU′(x)` in native `f32` given `e^(−|x|) = (hi + lo)·s1·2⁻⁶⁴` ([`vmath32::exp_split_exact`]).
 #[inline(always)]
-fn silu_grad32_from<A: Fma>(x: f32, g: f32, (hi, lo, s1, _): (f32, f32, f32, f32)) -> f32 {
+fn silu_grad32_from<A: Fma>(x: f32, g: f32, (hi, lo, s1): (f32, f32, f32)) -> f32 {
     let (num, den) = silu_grad32_quotient::<A>(x, hi, lo, s1);
     silu_grad32_finish::<A>(x, g, num, den)
 }
@@ -488,7 +488,7 @@ impl<M: MathLib> Smooth for Tanh<M> {
     /// Native `f32`: `4e/(1 + e)²`, `e = e^(−2|x|)`, scaled so that subnormal results round once.
     #[inline(always)]
     fn df32<A: Fma>(&self, x: f32, g: f32) -> f32 {
-        let (m, s1, _) = vmath32::exp_parts_fast::<A>(-2.0 * x.abs());
+        let (m, s1) = vmath32::exp_parts_fast::<A>(-2.0 * x.abs());
         exp_grad32_from::<A>(4.0, g, m, s1)
     }
     /// [`Tanh::df32`] in three stages ([`exp_staged_grad`]).
@@ -534,15 +534,15 @@ fn tanhshrink_series<A: Fma>(x: f32) -> f32 {
 /// `e^(−2|x|)` as [`vmath32::exp_split_exact`] returns it. e^(−40) is far below an ULP of |x| − 1 ≥ 19; the clamp
 /// keeps it normal.
 #[inline(always)]
-fn tanhshrink_exp<A: Fma>(x: f32) -> (f32, f32, f32, f32) {
+fn tanhshrink_exp<A: Fma>(x: f32) -> (f32, f32, f32) {
     vmath32::exp_split_exact::<A>(-2.0 * x.abs().min(20.0))
 }
 
-/// Tanhshrink from the series and `e^(−2|x|) = (hi + lo)·s1·s2`.
+/// Tanhshrink from the series and `e^(−2|x|) = (hi + lo)·s1·2⁻⁶⁴`.
 #[inline(always)]
-fn tanhshrink_out<A: Fma>(x: f32, series: f32, hi: f32, lo: f32, s1: f32, s2: f32) -> f32 {
+fn tanhshrink_out<A: Fma>(x: f32, series: f32, hi: f32, lo: f32, s1: f32) -> f32 {
     let a = x.abs();
-    let s = s1 * s2;
+    let s = s1 * vmath32::TWO_M64;
     let e = A::f32(hi, s, lo * s);
     let direct = A::f32(2.0, e / (1.0 + e), a - 1.0).copysign(x);
     let y = if a < 1.0 { series } else { direct };
@@ -596,8 +596,8 @@ impl<M: MathLib> Smooth for Tanhshrink<M> {
     /// have the same sign, so nothing cancels.
     #[inline(always)]
     fn f32<A: Fma>(&self, x: f32) -> f32 {
-        let (hi, lo, s1, s2) = tanhshrink_exp::<A>(x);
-        tanhshrink_out::<A>(x, tanhshrink_series::<A>(x), hi, lo, s1, s2)
+        let (hi, lo, s1) = tanhshrink_exp::<A>(x);
+        tanhshrink_out::<A>(x, tanhshrink_series::<A>(x), hi, lo, s1)
     }
     /// [`Tanhshrink::f32`] in three stages (see [`Smooth::f32_slice`]): the series, the exponential, the rest.
     const STAGED32: bool = true;
@@ -612,10 +612,10 @@ impl<M: MathLib> Smooth for Tanhshrink<M> {
                 series[i] = tanhshrink_series::<A>(x[i]);
             }
             for i in 0..n {
-                (hi[i], lo[i], s1[i], _) = tanhshrink_exp::<A>(x[i]);
+                (hi[i], lo[i], s1[i]) = tanhshrink_exp::<A>(x[i]);
             }
             for i in 0..n {
-                y[i] = tanhshrink_out::<A>(x[i], series[i], hi[i], lo[i], s1[i], vmath32::TWO_M64);
+                y[i] = tanhshrink_out::<A>(x[i], series[i], hi[i], lo[i], s1[i]);
             }
         }
     }

@@ -35,14 +35,15 @@ fn pow2(k: f32, offset: u32) -> f32 {
     f32::from_bits(k.to_bits().wrapping_sub(SHIFT.to_bits()).wrapping_add(127 + offset) << 23)
 }
 
-/// 2ⁿ as `2ⁿ⁺⁶⁴·2⁻⁶⁴`, given `k = SHIFT + n`, for −190 ≤ n ≤ 63: the first factor is normal, so multiplying by it
-/// and then by the second rounds a subnormal result once.
+/// 2ⁿ⁺⁶⁴ given `k = SHIFT + n`, for −190 ≤ n ≤ 63: 2ⁿ is this times [`TWO_M64`], and as the first factor is normal,
+/// multiplying by it and then by the second rounds a subnormal result once. The exponentials below return it as
+/// their `s1`; the second factor is always [`TWO_M64`], a constant the callers multiply by.
 #[inline(always)]
-fn pow2_pair(k: f32) -> (f32, f32) {
-    (pow2(k, 64), TWO_M64)
+fn pow2_plus_64(k: f32) -> f32 {
+    pow2(k, 64)
 }
 
-/// 2⁻⁶⁴: the second factor of every [`pow2_pair`], which the kernels computed in stages pass as a constant.
+/// 2⁻⁶⁴: the second factor of every [`pow2_plus_64`].
 pub(crate) const TWO_M64: f32 = 5.421_010_9e-20;
 /// 2⁶⁴: the numerator of σ's positive branch once its divisor is scaled ([`one_plus_times_2_64`]).
 pub(crate) const TWO_P64: f32 = 18_446_744_073_709_551_616.0;
@@ -65,7 +66,7 @@ pub(crate) fn one_plus_times_2_32<A: Fma>(ms: f32) -> f32 {
 }
 
 /// The arguments the `exp` functions below accept, whatever they are given: e⁻¹³¹ is 0 in `f32` whatever it is
-/// multiplied by here, and [`pow2_pair`] covers the exponents of [−131, 43] (callers need x ≤ 0).
+/// multiplied by here, and [`pow2_plus_64`] covers the exponents of [−131, 43] (callers need x ≤ 0).
 const EXP_MIN: f32 = -131.0;
 const EXP_MAX: f32 = 43.0;
 
@@ -155,17 +156,17 @@ fn expm1_reduced_split<A: Fma>(r: f32, r_lo: f32) -> f32 {
     q + A::f32(r_lo, q, r_lo)
 }
 
-/// `eˣ` as `(m, s1, s2)` with `eˣ = m·s1·s2`, `m` in [0.7, 1.42]: the cheap reduction by whole steps of ln 2,
+/// `eˣ` as `(m, s1)` with `eˣ = m·s1·2⁻⁶⁴`, `m` in [0.7, 1.42]: the cheap reduction by whole steps of ln 2,
 /// about 1 ULP, and [`expm1_poly_short`] — for kernels whose accuracy target leaves room (PyTorch's sigmoid and SiLU
 /// are off by millions of ULP in the tails). [`exp_split`] is the accurate one. For `x ≤ 0` (and NaN).
 #[inline(always)]
-pub(crate) fn exp_parts_fast<A: Fma>(x: f32) -> (f32, f32, f32) {
+pub(crate) fn exp_parts_fast<A: Fma>(x: f32) -> (f32, f32) {
     let (r, s1) = exp_reduced::<A>(x);
-    (exp_fast_m::<A>(r), s1, TWO_M64)
+    (exp_fast_m::<A>(r), s1)
 }
 
 /// The first half of [`exp_parts_fast`] and [`exp_split_exact`]: `(r, s1)` with `x ≈ n·ln2 + r` (`r` rounded
-/// once) and `s1 = 2ⁿ⁺⁶⁴` ([`pow2_pair`]; the second factor is [`TWO_M64`]). For `x ≤ 0` (and NaN): the lower clamp
+/// once) and `s1 = 2ⁿ⁺⁶⁴` ([`pow2_plus_64`]). For `x ≤ 0` (and NaN): the lower clamp
 /// is applied. The kernels computed in stages run the two halves in stages of their own: each is a chain of about
 /// 17 cycles that LLVM unrolls, where the whole was one of about 35 that kept too few elements in flight (the same
 /// operations ran faster split: sigmoid 1.1–1.2× at 1,024 and 65,536 elements on Zen 3; log-sigmoid's and
@@ -173,7 +174,7 @@ pub(crate) fn exp_parts_fast<A: Fma>(x: f32) -> (f32, f32, f32) {
 #[inline(always)]
 pub(crate) fn exp_reduced<A: Fma>(x: f32) -> (f32, f32) {
     let (k, r) = reduce::<A>(at_least_exp_min(x));
-    (r, pow2_pair(k).0)
+    (r, pow2_plus_64(k))
 }
 
 /// The second half of [`exp_parts_fast`]: `m = eʳ` from [`exp_reduced`]'s `r`.
@@ -183,7 +184,7 @@ pub(crate) fn exp_fast_m<A: Fma>(r: f32) -> f32 {
 }
 
 /// [`exp_parts_fast`]`(arg(x[i]))` over a block, in its two stages ([`exp_reduced`], [`exp_fast_m`]): `m[i]` and
-/// `s1[i]` (the third factor is [`TWO_M64`]); `r` holds the reduced arguments between the stages.
+/// `s1[i]`; `r` holds the reduced arguments between the stages.
 #[inline(always)]
 pub(crate) fn exp_parts_fast_staged<A: Fma>(
     x: &[f32],
@@ -202,12 +203,12 @@ pub(crate) fn exp_parts_fast_staged<A: Fma>(
     }
 }
 
-/// `e^(x + x_lo) = (hi + lo)·s1·s2` with `hi = 1 + r` and |lo| < 0.07: `x = n·ln2 + r + r_lo` (whole steps of
+/// `e^(x + x_lo) = (hi + lo)·s1·2⁻⁶⁴`, returned as `(hi, lo, s1)`, with `hi = 1 + r` and |lo| < 0.07: `x = n·ln2 + r + r_lo` (whole steps of
 /// ln 2), `1 + r` split exactly (Fast2Sum) and `lo = (1 + r − hi) + r²·P(r) + r_lo·eʳ`, so `hi + lo` is within about
-/// 0.05 ULP before any caller rounds it. Multiplying by `s1`, then `s2` rounds a subnormal result once. `x` is
+/// 0.05 ULP before any caller rounds it. Multiplying by `s1`, then [`TWO_M64`] rounds a subnormal result once. `x` is
 /// clamped to [`EXP_MIN`, `EXP_MAX`]; NaN stays NaN.
 #[inline(always)]
-pub(crate) fn exp_split<A: Fma>(x: f32, x_lo: f32) -> (f32, f32, f32, f32) {
+pub(crate) fn exp_split<A: Fma>(x: f32, x_lo: f32) -> (f32, f32, f32) {
     let xc = x.clamp(EXP_MIN, EXP_MAX);
     let (k, r, r_lo) = reduce_split::<A>(xc);
     exp_split_tail::<A, false>(k, r, r_lo + x_lo)
@@ -217,7 +218,7 @@ pub(crate) fn exp_split<A: Fma>(x: f32, x_lo: f32) -> (f32, f32, f32, f32) {
 /// [`expm1_poly_short`]: five operations fewer, for callers whose accuracy target leaves room. No clamp: `x` must
 /// be in [`EXP_MIN`, `EXP_MAX`] (a NaN gives garbage, for the caller to select away).
 #[inline(always)]
-pub(crate) fn exp_split_lean<A: Fma>(x: f32, x_lo: f32) -> (f32, f32, f32, f32) {
+pub(crate) fn exp_split_lean<A: Fma>(x: f32, x_lo: f32) -> (f32, f32, f32) {
     let (k, r) = reduce::<A>(x);
     exp_split_tail::<A, true>(k, r, x_lo)
 }
@@ -232,15 +233,14 @@ pub(crate) fn reduce_sum<A: Fma>(x: f32, y: f32) -> (f32, f32) {
     (k, A::f32(n, -LN2_LO, A::f32(n, -LN2_HI, x) + y))
 }
 
-/// `e^(n·ln2 + r + x_lo)` as `(hi, lo, s1, s2)` given `k = SHIFT + n`: the common end of [`exp_split`],
+/// `e^(n·ln2 + r + x_lo)` as `(hi, lo, s1)` given `k = SHIFT + n`: the common end of [`exp_split`],
 /// [`exp_split_lean`] and [`reduce_sum`], with [`expm1_poly_short`] if `SHORT`. `x_lo` can be far above ulp(r)
 /// (CELU's x/α keeps its own low part), so it multiplies all of `eʳ`.
 #[inline(always)]
-pub(crate) fn exp_split_tail<A: Fma, const SHORT: bool>(k: f32, r: f32, x_lo: f32) -> (f32, f32, f32, f32) {
+pub(crate) fn exp_split_tail<A: Fma, const SHORT: bool>(k: f32, r: f32, x_lo: f32) -> (f32, f32, f32) {
     let (hi, e) = one_plus(r);
     let c0 = (r * r) * expm1_poly_of::<A, SHORT>(r);
-    let (s1, s2) = pow2_pair(k);
-    (hi, e + A::f32(x_lo, hi + c0, c0), s1, s2)
+    (hi, e + A::f32(x_lo, hi + c0, c0), pow2_plus_64(k))
 }
 
 /// [`exp_split`] for an argument without a low part: `r` rounded once (costing at most 0.1 ULP of `eʳ`) instead
@@ -248,10 +248,10 @@ pub(crate) fn exp_split_tail<A: Fma, const SHORT: bool>(k: f32, r: f32, x_lo: f3
 /// within 1.09 ULP forward, PyTorch's 1.5; Mish 2.95, tanhshrink 2.12, SiLU's gradient 5.65, PyTorch's
 /// 153–1.7e7). For `x ≤ EXP_MAX` (and NaN): only the lower clamp is applied.
 #[inline(always)]
-pub(crate) fn exp_split_exact<A: Fma>(x: f32) -> (f32, f32, f32, f32) {
+pub(crate) fn exp_split_exact<A: Fma>(x: f32) -> (f32, f32, f32) {
     let (r, s1) = exp_reduced::<A>(x);
     let (hi, lo) = exp_exact_pair::<A>(r);
-    (hi, lo, s1, TWO_M64)
+    (hi, lo, s1)
 }
 
 /// The second half of [`exp_split_exact`]: `eʳ = hi + lo` from [`exp_reduced`]'s `r`.
@@ -262,7 +262,7 @@ pub(crate) fn exp_exact_pair<A: Fma>(r: f32) -> (f32, f32) {
 }
 
 /// [`exp_split_exact`]`(arg(x[i]))` over a block, in its two stages ([`exp_reduced`], [`exp_exact_pair`]): `hi[i]`,
-/// `lo[i]` and `s1[i]` (the fourth part is [`TWO_M64`]); `r` holds the reduced arguments between the stages.
+/// `lo[i]` and `s1[i]`; `r` holds the reduced arguments between the stages.
 #[inline(always)]
 pub(crate) fn exp_split_exact_staged<A: Fma>(
     x: &[f32],
@@ -282,13 +282,13 @@ pub(crate) fn exp_split_exact_staged<A: Fma>(
     }
 }
 
-/// `k·e^(x + x_lo)` as `(m, s1, s2)` with `k·e^(x + x_lo) = m·s1·s2` and `m` rounded once (about 0.6 ULP): the
-/// pair of [`exp_split`] times `k` as an `f32` pair. Multiplying by `s1`, then `s2` rounds a subnormal result once
-/// more.
+/// `k·e^(x + x_lo)` as `(m, s1)` with `k·e^(x + x_lo) = m·s1·2⁻⁶⁴` and `m` rounded once (about 0.6 ULP): the
+/// pair of [`exp_split`] times `k` as an `f32` pair. Multiplying by `s1`, then [`TWO_M64`] rounds a subnormal result
+/// once more.
 #[inline(always)]
-pub(crate) fn exp_scaled_parts<A: Fma>(x: f32, x_lo: f32, k: Split) -> (f32, f32, f32) {
-    let (hi, lo, s1, s2) = exp_split::<A>(x, x_lo);
-    (A::f32(k.hi, hi, A::f32(k.hi, lo, k.lo * hi)), s1, s2)
+pub(crate) fn exp_scaled_parts<A: Fma>(x: f32, x_lo: f32, k: Split) -> (f32, f32) {
+    let (hi, lo, s1) = exp_split::<A>(x, x_lo);
+    (A::f32(k.hi, hi, A::f32(k.hi, lo, k.lo * hi)), s1)
 }
 
 /// `ln(1 + eˣ)` in native `f32`, within about 1 ULP (softplus with β = 1; log-sigmoid is `−ln(1 + e^(−x))`):
@@ -310,21 +310,21 @@ pub(crate) fn log1pexp<A: Fma>(x: f32) -> f32 {
 /// [`log1pexp`] and the `t = e^(−|x|)` it computes on the way (within an ULP; 0 for ±∞).
 #[inline(always)]
 pub(crate) fn log1pexp_and_exp<A: Fma>(x: f32) -> (f32, f32) {
-    let (hi, lo, s1, s2) = exp_split_exact::<A>(-x.abs());
-    let tp = log1pexp_tp::<A>(hi, lo, s1, s2);
-    log1pexp_finish::<A>(x, hi, lo, s1, s2, tp)
+    let (hi, lo, s1) = exp_split_exact::<A>(-x.abs());
+    let tp = log1pexp_tp::<A>(hi, lo, s1);
+    log1pexp_finish::<A>(x, hi, lo, s1, tp)
 }
 
-/// `t·P(t)` of [`log1pexp`] from `t = e^(−|x|) = (hi + lo)·s1·s2`.
+/// `t·P(t)` of [`log1pexp`] from `t = e^(−|x|) = (hi + lo)·s1·2⁻⁶⁴`.
 #[inline(always)]
-fn log1pexp_tp<A: Fma>(hi: f32, lo: f32, s1: f32, s2: f32) -> f32 {
-    let t = (hi + lo) * (s1 * s2);
+fn log1pexp_tp<A: Fma>(hi: f32, lo: f32, s1: f32) -> f32 {
+    let t = (hi + lo) * (s1 * TWO_M64);
     t * horner::<A, 7>(t, &LOG1P_P)
 }
 
-/// The rest of [`log1pexp_and_exp`], given `e^(−|x|) = (hi + lo)·s1·s2` and `t·P(t)`.
+/// The rest of [`log1pexp_and_exp`], given `e^(−|x|) = (hi + lo)·s1·2⁻⁶⁴` and `t·P(t)`.
 #[inline(always)]
-fn log1pexp_finish<A: Fma>(x: f32, hi: f32, lo: f32, s1: f32, s2: f32, tp: f32) -> (f32, f32) {
+fn log1pexp_finish<A: Fma>(x: f32, hi: f32, lo: f32, s1: f32, tp: f32) -> (f32, f32) {
     let a = x.abs();
     let u = x * x;
     let g = A::f32(u, horner::<A, 5>(u, &LNCOSH_H), LN2_LO_F32);
@@ -332,11 +332,11 @@ fn log1pexp_finish<A: Fma>(x: f32, hi: f32, lo: f32, s1: f32, s2: f32, tp: f32) 
     let s0 = LN2_HI_F32 + half;
     let e0 = (LN2_HI_F32 - s0) + half;
     let centre = s0 + (e0 + g);
-    let s = s1 * s2;
+    let s = s1 * TWO_M64;
     let ev = hi + lo;
     let t = ev * s;
     let m = hi + A::f32(tp, ev, lo);
-    let negative = (m * s1) * s2;
+    let negative = (m * s1) * TWO_M64;
     let positive = A::f32(m, s, x);
     let y = if a < 1.0 {
         centre
@@ -366,10 +366,10 @@ pub(crate) fn log1pexp_staged<A: Fma>(
         let (hi, lo, tp) = (&mut hi[..n], &mut lo[..n], &mut tp[..n]);
         exp_split_exact_staged::<A>(x, |x| -arg(x).abs(), r, hi, lo, s1);
         for i in 0..n {
-            tp[i] = log1pexp_tp::<A>(hi[i], lo[i], s1[i], TWO_M64);
+            tp[i] = log1pexp_tp::<A>(hi[i], lo[i], s1[i]);
         }
         for i in 0..n {
-            y[i] = finish(x[i], log1pexp_finish::<A>(arg(x[i]), hi[i], lo[i], s1[i], TWO_M64, tp[i]).0);
+            y[i] = finish(x[i], log1pexp_finish::<A>(arg(x[i]), hi[i], lo[i], s1[i], tp[i]).0);
         }
     }
 }
@@ -412,10 +412,10 @@ pub(crate) fn sigmoid_acc<A: Fma, const EXACT: bool>(z: f32, z_lo: f32) -> f32 {
     sigmoid_acc_from::<A>(z, e)
 }
 
-/// [`sigmoid_acc`] given `e^(−|z + z_lo|) = (hi + lo)·s1·s2`.
+/// [`sigmoid_acc`] given `e^(−|z + z_lo|) = (hi + lo)·s1·2⁻⁶⁴`.
 #[inline(always)]
-pub(crate) fn sigmoid_acc_from<A: Fma>(z: f32, (hi, lo, s1, s2): (f32, f32, f32, f32)) -> f32 {
-    let s = s1 * s2;
+pub(crate) fn sigmoid_acc_from<A: Fma>(z: f32, (hi, lo, s1): (f32, f32, f32)) -> f32 {
+    let s = s1 * TWO_M64;
     let e = A::f32(hi, s, lo * s);
     let e_lo = A::f32(hi, s, -e) + lo * s;
     let den = 1.0 + e;
@@ -440,7 +440,7 @@ pub(crate) fn exp_exact_staged_grad<A: Fma>(
     g: &[f32],
     gx: &mut [f32],
     arg: impl Fn(f32) -> f32,
-    finish: impl Fn(f32, f32, (f32, f32, f32, f32)) -> f32,
+    finish: impl Fn(f32, f32, (f32, f32, f32)) -> f32,
 ) {
     use crate::kernel::{BLOCK, Scratch};
     let mut scratch = Scratch::<f32>::take();
@@ -450,7 +450,7 @@ pub(crate) fn exp_exact_staged_grad<A: Fma>(
         let (g, gx, hi, lo, s1, r) = (&g[..n], &mut gx[..n], &mut hi[..n], &mut lo[..n], &mut s1[..n], &mut r[..n]);
         exp_split_exact_staged::<A>(x, &arg, r, hi, lo, s1);
         for i in 0..n {
-            gx[i] = finish(x[i], g[i], (hi[i], lo[i], s1[i], TWO_M64));
+            gx[i] = finish(x[i], g[i], (hi[i], lo[i], s1[i]));
         }
     }
 }

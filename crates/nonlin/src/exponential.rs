@@ -4,7 +4,7 @@ use std::marker::PhantomData;
 
 use crate::kernel::{BLOCK, Scratch, Smooth};
 use crate::math::{
-    Fast, Fma, MathLib, exp_neg_abs_staged_grad, exp64_staged, log1p_exp_staged, log1pexp, sigmoid, sigmoid_from,
+    Fast, Fma, MathLib, exp_neg_abs_staged, exp_neg_abs_staged_grad, exp64_staged, log1pexp, sigmoid, sigmoid_from,
 };
 use crate::vmath32::{self, Split};
 
@@ -190,26 +190,20 @@ impl<M: MathLib, const UNIT: bool> Smooth for Softplus<M, UNIT> {
         let y = log1pexp::<M, A>(z) / self.beta;
         if z > self.threshold { x } else { y }
     }
-    /// [`Softplus::f`] in stages over blocks (see [`Smooth::f32_slice`]): the exponential (two), `log1p`, the rest.
+    /// [`Softplus::f`] in stages over blocks ([`exp_neg_abs_staged`], `ln(1 + e)`).
     const STAGED64: bool = true;
     #[inline(always)]
     fn f64_slice<A: Fma>(&self, x: &[f64], y: &mut [f64]) {
-        let mut scratch = Scratch::<f64>::take();
-        let [l, s1, s2, ..] = scratch.arrays();
-        for (x, y) in x.chunks(BLOCK).zip(y.chunks_mut(BLOCK)) {
-            let n = x.len();
-            let (y, l) = (&mut y[..n], &mut l[..n]);
-            for i in 0..n {
-                l[i] = -(x[i] * self.beta).abs();
-            }
-            log1p_exp_staged::<M, A>(l, s1, s2);
-            for i in 0..n {
-                let z = x[i] * self.beta;
+        exp_neg_abs_staged::<M, A, true>(
+            x,
+            y,
+            |x| x * self.beta,
+            |x, z, l| {
                 let pos = if z > 0.0 { z } else { 0.0 };
-                let v = (pos + l[i]) / self.beta;
-                y[i] = if z > self.threshold { x[i] } else { v };
-            }
-        }
+                let v = (pos + l) / self.beta;
+                if z > self.threshold { x } else { v }
+            },
+        );
     }
     #[inline(always)]
     fn df<A: Fma>(&self, x: f64) -> f64 {

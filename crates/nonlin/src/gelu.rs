@@ -375,7 +375,7 @@ impl<M: MathLib> Smooth for GeluTanh<M> {
     const STAGED64: bool = true;
     #[inline(always)]
     fn f64_slice<A: Fma>(&self, x: &[f64], y: &mut [f64]) {
-        exp_neg_abs_staged::<M, A>(x, y, gelu_tanh_z, gelu_tanh_from);
+        exp_neg_abs_staged::<M, A, false>(x, y, gelu_tanh_z, gelu_tanh_from);
     }
     #[inline(always)]
     fn df<A: Fma>(&self, x: f64) -> f64 {

@@ -195,7 +195,7 @@ pub(crate) fn exp_parts_staged<M: MathLib, A: Fma>(x: &mut [f64], s1: &mut [f64]
 /// `x[i] = M::log1p(M::exp(x[i]))` over a block in stages ([`exp64_staged`], then `log1p`), `s1` and `s2` for
 /// the intermediates: the second half of [`log1pexp`] for arguments `−|z|`.
 #[inline(always)]
-pub(crate) fn log1p_exp_staged<M: MathLib, A: Fma>(x: &mut [f64], s1: &mut [f64], s2: &mut [f64]) {
+fn log1p_exp_staged<M: MathLib, A: Fma>(x: &mut [f64], s1: &mut [f64], s2: &mut [f64]) {
     let n = x.len();
     let (s1, s2) = (&mut s1[..n], &mut s2[..n]);
     exp64_staged::<M, A>(x, s1, s2);
@@ -216,21 +216,29 @@ pub(crate) fn exp64_staged<M: MathLib, A: Fma>(x: &mut [f64], s1: &mut [f64], s2
     }
 }
 
-/// `y[i] = f(x[i], z, e^(−|z|))` with `z = arg(x[i])`, over blocks in stages: the argument, the exponential
-/// ([`exp64_staged`]), `f`. For the `f64` kernels of the sigmoid family, whose `f` is a quotient or two by `1 + e`.
+/// `y[i] = f(x[i], z, e)` with `z = arg(x[i])` and `e = e^(−|z|)`, or `ln(1 + e^(−|z|))` if `LOG1P`, over blocks in
+/// stages: the argument, the exponential ([`exp64_staged`]) and `log1p` ([`log1p_exp_staged`]), `f`. For the `f64`
+/// kernels of the sigmoid family, whose `f` is a quotient or two by `1 + e`, and softplus and log-sigmoid.
 #[inline(always)]
-pub(crate) fn exp_neg_abs_staged<M: MathLib, A: Fma>(
+pub(crate) fn exp_neg_abs_staged<M: MathLib, A: Fma, const LOG1P: bool>(
     x: &[f64],
     y: &mut [f64],
     arg: impl Fn(f64) -> f64,
     f: impl Fn(f64, f64, f64) -> f64,
 ) {
-    exp_neg_abs_blocks::<M, A>(x, &arg, |start, x, e| {
-        let y = &mut y[start..start + x.len()];
-        for i in 0..x.len() {
-            y[i] = f(x[i], arg(x[i]), e[i]);
-        }
-    });
+    neg_abs_blocks(
+        x,
+        &arg,
+        #[inline(always)]
+        |e, s1, s2| if LOG1P { log1p_exp_staged::<M, A>(e, s1, s2) } else { exp64_staged::<M, A>(e, s1, s2) },
+        #[inline(always)]
+        |start, x, [e, _, _]| {
+            let y = &mut y[start..start + x.len()];
+            for i in 0..x.len() {
+                y[i] = f(x[i], arg(x[i]), e[i]);
+            }
+        },
+    );
 }
 
 /// [`exp_neg_abs_staged`] for a gradient: `gx[i] = g[i]·df(x[i], z, e^(−|z|))`.
@@ -242,30 +250,43 @@ pub(crate) fn exp_neg_abs_staged_grad<M: MathLib, A: Fma>(
     arg: impl Fn(f64) -> f64,
     df: impl Fn(f64, f64, f64) -> f64,
 ) {
-    exp_neg_abs_blocks::<M, A>(x, &arg, |start, x, e| {
-        let (g, gx) = (&g[start..start + x.len()], &mut gx[start..start + x.len()]);
-        for i in 0..x.len() {
-            gx[i] = g[i] * df(x[i], arg(x[i]), e[i]);
-        }
-    });
+    neg_abs_blocks(
+        x,
+        &arg,
+        #[inline(always)]
+        |e, s1, s2| exp64_staged::<M, A>(e, s1, s2),
+        #[inline(always)]
+        |start, x, [e, _, _]| {
+            let (g, gx) = (&g[start..start + x.len()], &mut gx[start..start + x.len()]);
+            for i in 0..x.len() {
+                gx[i] = g[i] * df(x[i], arg(x[i]), e[i]);
+            }
+        },
+    );
 }
 
-/// The blocks of [`exp_neg_abs_staged`]: `finish(start, x_block, e_block)` after the exponentials of each.
+/// The blocks of the `f64` kernels computed in stages on `−|arg(x)|`: for each block, `e[i] = −|arg(x[i])|`, then
+/// `stage(e, s1, s2)` (which may use the other two arrays as it likes), then `finish(start, x_block, [e, s1, s2])`
+/// with `start` the block's offset in `x`. The closures passed must be `#[inline(always)]`: one LLVM leaves out of
+/// line is compiled without the dispatch level's features (without the attribute the `f64` softplus ran 17× slower;
+/// in the same situation perf showed the exact GELU's closure calling libm's `fma` instead of the instruction).
 #[inline(always)]
-fn exp_neg_abs_blocks<M: MathLib, A: Fma>(
+pub(crate) fn neg_abs_blocks(
     x: &[f64],
     arg: impl Fn(f64) -> f64,
-    mut finish: impl FnMut(usize, &[f64], &[f64]),
+    stage: impl Fn(&mut [f64], &mut [f64], &mut [f64]),
+    mut finish: impl FnMut(usize, &[f64], [&[f64]; 3]),
 ) {
     let mut scratch = Scratch::<f64>::take();
     let [e, s1, s2, ..] = scratch.arrays();
     for (b, x) in x.chunks(BLOCK).enumerate() {
-        let e = &mut e[..x.len()];
-        for i in 0..x.len() {
+        let n = x.len();
+        let (e, s1, s2) = (&mut e[..n], &mut s1[..n], &mut s2[..n]);
+        for i in 0..n {
             e[i] = -arg(x[i]).abs();
         }
-        exp64_staged::<M, A>(e, s1, s2);
-        finish(b * BLOCK, x, e);
+        stage(e, s1, s2);
+        finish(b * BLOCK, x, [e, s1, s2]);
     }
 }
 

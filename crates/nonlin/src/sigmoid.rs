@@ -5,8 +5,8 @@ use std::marker::PhantomData;
 use crate::float::Float;
 use crate::kernel::{BLOCK, Buffered, Kernel, Scratch, Smooth};
 use crate::math::{
-    Fast, Fma, MathLib, exp_neg_abs_staged, exp_neg_abs_staged_grad, exp_parts_staged, log1p_exp_staged, sech2,
-    sigmoid, sigmoid_from, tanh_staged,
+    Fast, Fma, MathLib, exp_neg_abs_staged, exp_neg_abs_staged_grad, exp_parts_staged, neg_abs_blocks, sech2, sigmoid,
+    sigmoid_from, tanh_staged,
 };
 use crate::vmath32;
 
@@ -23,7 +23,7 @@ impl<M: MathLib> Smooth for Sigmoid<M> {
     const STAGED64: bool = true;
     #[inline(always)]
     fn f64_slice<A: Fma>(&self, x: &[f64], y: &mut [f64]) {
-        exp_neg_abs_staged::<M, A>(x, y, |x| x, |_, z, e| sigmoid_from(z, e));
+        exp_neg_abs_staged::<M, A, false>(x, y, |x| x, |_, z, e| sigmoid_from(z, e));
     }
     #[inline(always)]
     fn df<A: Fma>(&self, x: f64) -> f64 {
@@ -155,25 +155,19 @@ impl<M: MathLib> Smooth for LogSigmoid<M> {
     fn f<A: Fma>(&self, x: f64) -> f64 {
         Self::with_exp::<A>(x).0
     }
-    /// [`LogSigmoid::f`] in stages over blocks (see [`Smooth::f32_slice`]): the exponential (two), `log1p`, the
-    /// rest.
+    /// [`LogSigmoid::f`] in stages over blocks ([`exp_neg_abs_staged`], `ln(1 + e)`).
     const STAGED64: bool = true;
     #[inline(always)]
     fn f64_slice<A: Fma>(&self, x: &[f64], y: &mut [f64]) {
-        let mut scratch = Scratch::<f64>::take();
-        let [l, s1, s2, ..] = scratch.arrays();
-        for (x, y) in x.chunks(BLOCK).zip(y.chunks_mut(BLOCK)) {
-            let n = x.len();
-            let (y, l) = (&mut y[..n], &mut l[..n]);
-            for i in 0..n {
-                l[i] = -x[i].abs();
-            }
-            log1p_exp_staged::<M, A>(l, s1, s2);
-            for i in 0..n {
-                let neg = if x[i] < 0.0 { x[i] } else { 0.0 };
-                y[i] = neg - l[i];
-            }
-        }
+        exp_neg_abs_staged::<M, A, true>(
+            x,
+            y,
+            |x| x,
+            |x, _, l| {
+                let neg = if x < 0.0 { x } else { 0.0 };
+                neg - l
+            },
+        );
     }
     #[inline(always)]
     fn df<A: Fma>(&self, x: f64) -> f64 {
@@ -240,19 +234,19 @@ impl<M: MathLib> Smooth for Silu<M> {
     const STAGED64: bool = true;
     #[inline(always)]
     fn f64_slice<A: Fma>(&self, x: &[f64], y: &mut [f64]) {
-        let mut scratch = Scratch::<f64>::take();
-        let [m, s1, s2, ..] = scratch.arrays();
-        for (x, y) in x.chunks(BLOCK).zip(y.chunks_mut(BLOCK)) {
-            let n = x.len();
-            let (y, m, s1, s2) = (&mut y[..n], &mut m[..n], &mut s1[..n], &mut s2[..n]);
-            for i in 0..n {
-                m[i] = -x[i].abs();
-            }
-            exp_parts_staged::<M, A>(m, s1, s2);
-            for i in 0..n {
-                y[i] = silu_f_from::<A>(x[i], (m[i], s1[i], s2[i]));
-            }
-        }
+        neg_abs_blocks(
+            x,
+            |x| x,
+            #[inline(always)]
+            |m, s1, s2| exp_parts_staged::<M, A>(m, s1, s2),
+            #[inline(always)]
+            |start, x, [m, s1, s2]| {
+                let y = &mut y[start..start + x.len()];
+                for i in 0..x.len() {
+                    y[i] = silu_f_from::<A>(x[i], (m[i], s1[i], s2[i]));
+                }
+            },
+        );
     }
     /// `σ(x)·(1 + x·σ(−x))`, with `σ` from `e = e^(−|x|)`, `s = 1/(1 + e)`; for `x < 0` it is
     /// `e·s·(1 + x·s)`, again with `e` in parts.
@@ -263,19 +257,19 @@ impl<M: MathLib> Smooth for Silu<M> {
     /// [`Silu::df`] in two stages over blocks (see [`Smooth::f32_slice`]): the exponential, the rest.
     #[inline(always)]
     fn df64_slice<A: Fma>(&self, x: &[f64], g: &[f64], gx: &mut [f64]) {
-        let mut scratch = Scratch::<f64>::take();
-        let [m, s1, s2, ..] = scratch.arrays();
-        for ((x, g), gx) in x.chunks(BLOCK).zip(g.chunks(BLOCK)).zip(gx.chunks_mut(BLOCK)) {
-            let n = x.len();
-            let (g, gx, m, s1, s2) = (&g[..n], &mut gx[..n], &mut m[..n], &mut s1[..n], &mut s2[..n]);
-            for i in 0..n {
-                m[i] = -x[i].abs();
-            }
-            exp_parts_staged::<M, A>(m, s1, s2);
-            for i in 0..n {
-                gx[i] = g[i] * silu_df_from::<A>(x[i], (m[i], s1[i], s2[i]));
-            }
-        }
+        neg_abs_blocks(
+            x,
+            |x| x,
+            #[inline(always)]
+            |m, s1, s2| exp_parts_staged::<M, A>(m, s1, s2),
+            #[inline(always)]
+            |start, x, [m, s1, s2]| {
+                let (g, gx) = (&g[start..start + x.len()], &mut gx[start..start + x.len()]);
+                for i in 0..x.len() {
+                    gx[i] = g[i] * silu_df_from::<A>(x[i], (m[i], s1[i], s2[i]));
+                }
+            },
+        );
     }
     /// Native `f32`: `x/(1 + e)` or `x·m·s1/((1 + e)·2⁶⁴)` with `e = e^(−|x|) = m·s1·2⁻⁶⁴` ([`silu32_from`]).
     #[inline(always)]

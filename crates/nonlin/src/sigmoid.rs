@@ -59,17 +59,6 @@ impl<M: MathLib> Smooth for Sigmoid<M> {
     }
 }
 
-/// `x − tanh x` given `t = tanh x`, by its Taylor series near 0 (where the difference cancels).
-#[inline(always)]
-fn tanhshrink_from(x: f64, t: f64) -> f64 {
-    let x2 = x * x;
-    let poly = TANHSHRINK_TAYLOR.iter().rev().fold(0.0, |acc, &c| acc * x2 + c);
-    // `+ 0.0` turns the −0.0 of a zero input into +0.0, as `x − tanh x` does.
-    let series = x * x2 * poly + 0.0;
-    let direct = x - t;
-    if x.abs() < TANHSHRINK_SERIES { series } else { direct }
-}
-
 /// `σ(x)` in native `f32` (about 1.5 ULP).
 #[inline(always)]
 fn sigmoid32<A: Fma>(x: f32) -> f32 {
@@ -455,7 +444,7 @@ impl<M: MathLib> Smooth for Tanh<M> {
     fn f<A: Fma>(&self, x: f64) -> f64 {
         M::tanh::<A>(x)
     }
-    /// [`Tanh::f`] in two stages over blocks ([`tanh_staged`]).
+    /// [`Tanh::f`] in three stages over blocks ([`tanh_staged`]).
     const STAGED64: bool = true;
     #[inline(always)]
     fn f64_slice<A: Fma>(&self, x: &[f64], y: &mut [f64]) {
@@ -543,6 +532,17 @@ fn tanhshrink_out<A: Fma>(x: f32, series: f32, hi: f32, lo: f32, s1: f32) -> f32
     // ±0 give +0.0, as PyTorch's x − tanh x. (Values selected in turn: as one chain of branches, LLVM loaded the
     // exponential's parts with masked loads.)
     if x == 0.0 { 0.0 } else { y }
+}
+
+/// `x − tanh x` given `t = tanh x`, by its Taylor series near 0 (where the difference cancels).
+#[inline(always)]
+fn tanhshrink_from(x: f64, t: f64) -> f64 {
+    let x2 = x * x;
+    let poly = TANHSHRINK_TAYLOR.iter().rev().fold(0.0, |acc, &c| acc * x2 + c);
+    // `+ 0.0` turns the −0.0 of a zero input into +0.0, as `x − tanh x` does.
+    let series = x * x2 * poly + 0.0;
+    let direct = x - t;
+    if x.abs() < TANHSHRINK_SERIES { series } else { direct }
 }
 
 /// `x − tanh x`, by its Taylor series near 0 where the difference cancels (PyTorch loses all digits there).

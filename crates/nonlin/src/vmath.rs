@@ -140,7 +140,7 @@ pub(crate) fn expm1<A: Fma>(x: f64) -> f64 {
 
 /// [`expm1`] of `x` from [`exp_start`]`(x)`.
 #[inline(always)]
-pub(crate) fn expm1_from<A: Fma>(x: f64, n: f64, r: f64) -> f64 {
+fn expm1_from<A: Fma>(x: f64, n: f64, r: f64) -> f64 {
     expm1_end::<A>(x, n, expm1_reduced::<A>(r))
 }
 

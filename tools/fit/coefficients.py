@@ -18,6 +18,10 @@
    for relative error with f64 coefficients (about 2⁻²⁹: 0.03 ULP of an f32 result).
 6. eʳ − 1 = r + r²·P(r) for |r| ≤ ln2/2 (crates/nonlin/src/vmath32.rs, `expm1_poly_short`): P of degree 4, one
    less than Cephes' `expf`, coefficients in f32, for the kernels whose accuracy target leaves room.
+7. The float64 GELU (crates/nonlin/src/gelu.rs, `gelu64_start`): as 1. with w = a/(4 + a), so that x·Φ(x) =
+   −2w·e^(−a²/2 + L(w)), L = ln((1 + a/4)·erfc(a/√2)·e^(a²/2)) = w·M(w − W/2) on a in [0, 38.8] (beyond, the
+   result rounds to 0), M by Chebyshev interpolation in mpmath, f64 coefficients. Its gradient as 2.:
+   GELU′(x) = e^(−a²/2)·B for x = −a ≤ 0 (1 − the same above), B = (a − a0)·Q(w − W/2), Q likewise.
 
 Run: python3 tools/fit/coefficients.py  (needs numpy, mpmath; prints Rust constants and the fit errors)
 """
@@ -153,6 +157,62 @@ def fit_expm1_short():
     print("const EXPM1_SHORT_P: [f32; 5] = [" + ", ".join(f32(v) for v in c) + "];")
 
 
+def cheb_monomials(f, half, deg):
+    """f on [0, 2·half] by Chebyshev interpolation at deg + 1 nodes (mpmath), as monomial coefficients in
+    u = w − half (f64)."""
+    h = mp.mpf(half)
+    n = deg + 1
+    vals = [f(h * (1 + mp.cos(mp.pi * (k + mp.mpf(0.5)) / n))) for k in range(n)]
+    cheb = [2 * mp.fsum(vals[k] * mp.cos(mp.pi * j * (k + mp.mpf(0.5)) / n) for k in range(n)) / n for j in range(n)]
+    cheb[0] /= 2
+    # T_j's monomial coefficients by T_j = 2t·T_(j−1) − T_(j−2), then t = u/h.
+    t_poly = [[mp.mpf(1)], [mp.mpf(0), mp.mpf(1)]]
+    for j in range(2, n):
+        up = [mp.mpf(0)] + [2 * v for v in t_poly[j - 1]]
+        t_poly.append([x - y for x, y in zip(up, t_poly[j - 2] + [mp.mpf(0)] * 2)])
+    mono = [mp.fsum(cheb[j] * t_poly[j][i] for j in range(i, n) if i < len(t_poly[j])) for i in range(n)]
+    return [float(v / h**i) for i, v in enumerate(mono)]
+
+
+def fit_gelu64(deg, deg_q):
+    """M and Q of 7. (module doc), each by [`cheb_monomials`]; prints the max absolute error of w·M(u) (the
+    forward's relative error) and the max relative error of Q, on a grid, with the f64 coefficients, in mpmath."""
+    a_max = mp.mpf("38.8")
+    half = float(a_max / (4 + a_max) / 2)
+    u = mp.mpf(half)
+    grid = [2 * u * (i + mp.mpf(0.5)) / 3000 for i in range(3000)]
+
+    def a_of(w):
+        return 4 * w / (1 - w)
+
+    def m(w):
+        return mp.log((1 + a_of(w) / 4) * erfcx_scaled(a_of(w))) / w
+
+    c = cheb_monomials(m, half, deg)
+    err = max(abs(w * (mp.polyval([mp.mpf(v) for v in c[::-1]], w - u) - m(w))) for w in grid)
+    print(f"// L = w·M(w − {half!r}) on w in [0, {2 * half!r}], degree {deg}: max absolute error {mp.nstr(err, 3)}")
+    print(f"const GELU64_W_MID: f64 = {half!r};")
+    print(f"const GELU64_M: [f64; {deg + 1}] = [" + ", ".join(repr(v) for v in c) + "];")
+
+    def b(a):
+        return erfcx_scaled(a) / 2 - a / mp.sqrt(2 * mp.pi)
+
+    a0 = mp.findroot(b, 0.75)
+    hi = float(a0)
+    print(f"// a0 = {mp.nstr(a0, 30)}")
+    print(f"const GELU64_A0_HI: f64 = {hi!r};")
+    print(f"const GELU64_A0_LO: f64 = {float(a0 - mp.mpf(hi))!r};")
+
+    def q(w):
+        a = a_of(w)
+        return b(a) / (a - a0)
+
+    c = cheb_monomials(q, half, deg_q)
+    err = max(abs(mp.polyval([mp.mpf(v) for v in c[::-1]], w - u) / q(w) - 1) for w in grid)
+    print(f"// Q on w in [0, {2 * half!r}], degree {deg_q}: max relative error {mp.nstr(err, 3)}")
+    print(f"const GELU64_Q: [f64; {deg_q + 1}] = [" + ", ".join(repr(v) for v in c) + "];")
+
+
 def fit_gelu_grad(deg):
     """GELU′'s B = (a − a0)·Q(w) (see the module doc): a0 as an f32 pair, Q for relative error (Lawson, the
     coefficients rounded to f32 together: rounding them one at a time gave a smaller fit error with larger
@@ -225,6 +285,7 @@ def main():
     print(f"// L = w·M(w) on w in [0, {w_end:.4f}]: max absolute error {err:.3e} ({err * 2**24:.3f}·2⁻²⁴)")
     print("const GELU_L: [f32; 10] = [" + ", ".join(f32(v) for v in c) + "];")
 
+    fit_gelu64(23, 21)
     fit_gelu_grad(11)
     fit_zero("SILU_GRAD", silu_grad, -1.28, -1.33, -1.23, 4)
     gelu_tanh_grad_fit_range()

@@ -5,7 +5,7 @@
 use crate::kernel::{BLOCK, Scratch};
 use crate::vmath;
 
-/// `exp`, `expm1`, `log1p`, `tanh` and `erfc` in `f64`. `A` is how the dispatch level forms multiply-adds (fused
+/// `exp`, `expm1`, `log1p` and `tanh` in `f64`, and the exact GELU's steps. `A` is how the dispatch level forms multiply-adds (fused
 /// where it has FMA); [`Libm`], the accuracy reference, has no use for it.
 pub(crate) trait MathLib: Copy + Send + Sync + 'static {
     fn exp<A: Fma>(x: f64) -> f64;
@@ -15,19 +15,21 @@ pub(crate) trait MathLib: Copy + Send + Sync + 'static {
     fn expm1<A: Fma>(x: f64) -> f64;
     fn log1p<A: Fma>(x: f64) -> f64;
     fn tanh<A: Fma>(x: f64) -> f64;
-    fn erfc<A: Fma>(x: f64) -> f64;
-    /// `erfc` in two steps, for kernels computed in stages: `erfc_from(x, erfc_start(x)) = erfc(x)`, the first
-    /// step the library's rational function (by default the whole of `erfc`).
+    /// The exact GELU `x·Φ(x)` (`GRAD = false`) or its derivative (`GRAD = true`) in three steps, for kernels
+    /// computed in stages: `gelu_end(x, s, gelu_mid(x, s))` with `s = gelu_start(x)` (by default the first two do
+    /// nothing).
     #[inline(always)]
-    fn erfc_start<A: Fma>(x: f64) -> (f64, f64) {
-        (Self::erfc::<A>(x), 0.0)
+    fn gelu_start<A: Fma, const GRAD: bool>(x: f64) -> (f64, f64) {
+        (x, 0.0)
     }
-    /// The rest of `erfc` after [`MathLib::erfc_start`].
+    /// The second step of the exact GELU or its derivative (see [`MathLib::gelu_start`]).
     #[inline(always)]
-    fn erfc_from<A: Fma>(x: f64, start: (f64, f64)) -> f64 {
+    fn gelu_mid<A: Fma, const GRAD: bool>(x: f64, start: (f64, f64)) -> (f64, f64) {
         let _ = x;
-        start.0
+        start
     }
+    /// The last step of the exact GELU or its derivative (see [`MathLib::gelu_start`]).
+    fn gelu_end<A: Fma, const GRAD: bool>(x: f64, start: (f64, f64), mid: (f64, f64)) -> f64;
     /// [`MathLib::exp_parts`] in two steps, for kernels computed in stages:
     /// `exp_parts_from(x, exp_start(x)) = exp_parts(x)`, the first step the library's argument reduction (by
     /// default nothing).
@@ -70,12 +72,6 @@ pub(crate) trait MathLib: Copy + Send + Sync + 'static {
     fn tanh_end<A: Fma>(x: f64, mid: f64) -> f64 {
         let _ = x;
         mid
-    }
-    /// `eˣ` for `x ≤ 0` where a few digits are enough (a first-order correction term); the exact [`MathLib::exp`]
-    /// unless the library has something cheaper.
-    #[inline(always)]
-    fn exp_rough<A: Fma>(x: f64) -> f64 {
-        Self::exp::<A>(x)
     }
 }
 
@@ -133,24 +129,20 @@ impl MathLib for Fast {
         vmath::tanh_end(x, em)
     }
     #[inline(always)]
-    fn erfc<A: Fma>(x: f64) -> f64 {
-        vmath::erfc::<A>(x)
+    fn gelu_start<A: Fma, const GRAD: bool>(x: f64) -> (f64, f64) {
+        crate::gelu::gelu64_start::<A, GRAD>(x)
     }
     #[inline(always)]
-    fn erfc_start<A: Fma>(x: f64) -> (f64, f64) {
-        vmath::erfc_ratio::<A>(x)
+    fn gelu_mid<A: Fma, const GRAD: bool>(x: f64, start: (f64, f64)) -> (f64, f64) {
+        crate::gelu::gelu64_reduce::<A, GRAD>(x, start)
     }
     #[inline(always)]
-    fn erfc_from<A: Fma>(x: f64, (ratio, inv): (f64, f64)) -> f64 {
-        vmath::erfc_from::<A>(x, ratio, inv)
-    }
-    #[inline(always)]
-    fn exp_rough<A: Fma>(x: f64) -> f64 {
-        vmath::exp_rough::<A>(x)
+    fn gelu_end<A: Fma, const GRAD: bool>(x: f64, start: (f64, f64), mid: (f64, f64)) -> f64 {
+        crate::gelu::gelu64_end::<A, GRAD>(x, start, mid)
     }
 }
 
-/// The platform's libm (std) and the `libm` crate's `erfc`: the accuracy reference.
+/// The platform's libm (std) and the `libm` crate's `erfc` (in the exact GELU): the accuracy reference.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Libm;
 
@@ -171,8 +163,8 @@ impl MathLib for Libm {
     fn tanh<A: Fma>(x: f64) -> f64 {
         x.tanh()
     }
-    fn erfc<A: Fma>(x: f64) -> f64 {
-        libm::erfc(x)
+    fn gelu_end<A: Fma, const GRAD: bool>(x: f64, _: (f64, f64), _: (f64, f64)) -> f64 {
+        if GRAD { crate::gelu::gelu_df_reference(x) } else { crate::gelu::gelu_reference(x) }
     }
 }
 

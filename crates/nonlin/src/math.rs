@@ -14,6 +14,18 @@ pub(crate) trait MathLib: Copy + Send + Sync + 'static {
     fn exp_parts<A: Fma>(x: f64) -> (f64, f64, f64);
     fn expm1<A: Fma>(x: f64) -> f64;
     fn log1p<A: Fma>(x: f64) -> f64;
+    /// [`MathLib::log1p`] in two steps, for kernels computed in stages: `log1p_end(x, log1p_start(x)) = log1p(x)`
+    /// (by default `log1p_start` is all of it).
+    #[inline(always)]
+    fn log1p_start<A: Fma>(x: f64) -> (f64, f64) {
+        (Self::log1p::<A>(x), 0.0)
+    }
+    /// The rest of [`MathLib::log1p`] after [`MathLib::log1p_start`].
+    #[inline(always)]
+    fn log1p_end<A: Fma>(x: f64, start: (f64, f64)) -> f64 {
+        let _ = x;
+        start.0
+    }
     fn tanh<A: Fma>(x: f64) -> f64;
     /// The exact GELU `x·Φ(x)` (`GRAD = false`) or its derivative (`GRAD = true`) in three steps, for kernels
     /// computed in stages: `gelu_end(x, s, gelu_mid(x, s))` with `s = gelu_start(x)` (by default the first two do
@@ -113,6 +125,14 @@ impl MathLib for Fast {
         vmath::log1p::<A>(x)
     }
     #[inline(always)]
+    fn log1p_start<A: Fma>(x: f64) -> (f64, f64) {
+        vmath::log1p_start(x)
+    }
+    #[inline(always)]
+    fn log1p_end<A: Fma>(x: f64, start: (f64, f64)) -> f64 {
+        vmath::log1p_end::<A>(x, start)
+    }
+    #[inline(always)]
     fn tanh<A: Fma>(x: f64) -> f64 {
         vmath::tanh::<A>(x)
     }
@@ -191,8 +211,11 @@ fn log1p_exp_staged<M: MathLib, A: Fma>(x: &mut [f64], s1: &mut [f64], s2: &mut 
     let n = x.len();
     let (s1, s2) = (&mut s1[..n], &mut s2[..n]);
     exp64_staged::<M, A>(x, s1, s2);
-    for x in x.iter_mut() {
-        *x = M::log1p::<A>(*x);
+    for i in 0..n {
+        (s1[i], s2[i]) = M::log1p_start::<A>(x[i]);
+    }
+    for i in 0..n {
+        x[i] = M::log1p_end::<A>(x[i], (s1[i], s2[i]));
     }
 }
 

@@ -132,17 +132,34 @@ pub(crate) fn expm1_end<A: Fma>(x: f64, n: f64, p: f64) -> f64 {
 /// of `2·atanh(s)`, `s = (m − 1)/(m + 1)`, plus the rounding error of `u` to first order.
 #[inline(always)]
 pub(crate) fn log1p<A: Fma>(x: f64) -> f64 {
-    let u = 1.0 + x;
-    // First-order correction for the rounding of 1 + x (zero when u is exact).
-    let c = (x - (u - 1.0)) / u;
-    // Exponent and mantissa with the mantissa in [√½, √2) (fdlibm's high-word trick).
+    log1p_end::<A>(x, log1p_start(x))
+}
+
+/// `u = 1 + x` as `(k, m)`, `u = 2ᵏ·m` with m in [√½, √2) (fdlibm's high-word trick).
+#[inline(always)]
+fn log1p_split(u: f64) -> (f64, f64) {
     let bits = u.to_bits();
     let hu = (bits >> 32).wrapping_add(0x3ff0_0000 - 0x3fe6_a09e);
     let k_int = (hu >> 20).wrapping_sub(0x3ff);
     let m = f64::from_bits((((hu & 0x000f_ffff) + 0x3fe6_a09e) << 32) | (bits & 0xffff_ffff));
-    let k = f64::from_bits(SHIFT.to_bits().wrapping_add(k_int)) - SHIFT;
-    let f = m - 1.0;
-    let s = f / (2.0 + f);
+    (f64::from_bits(SHIFT.to_bits().wrapping_add(k_int)) - SHIFT, m)
+}
+
+/// The first step of [`log1p`], its two divisions, for kernels computed in stages: `(s, c)`, `s = (m − 1)/(m + 1)`
+/// and `c` the first-order correction for the rounding of `1 + x`.
+#[inline(always)]
+pub(crate) fn log1p_start(x: f64) -> (f64, f64) {
+    let u = 1.0 + x;
+    // Zero when u is exact.
+    let c = (x - (u - 1.0)) / u;
+    let f = log1p_split(u).1 - 1.0;
+    (f / (2.0 + f), c)
+}
+
+/// [`log1p`] of `x` from [`log1p_start`]`(x)`.
+#[inline(always)]
+pub(crate) fn log1p_end<A: Fma>(x: f64, (s, c): (f64, f64)) -> f64 {
+    let k = log1p_split(1.0 + x).0;
     let z = s * s;
     // Σ z^j/(2j + 3), j = 0…9, by Estrin's scheme (a chain of four levels instead of nine multiply-adds).
     let pair = |a: f64, b: f64| A::f64(1.0 / b, z, 1.0 / a);

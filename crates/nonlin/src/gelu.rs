@@ -147,15 +147,15 @@ pub(crate) fn gelu64_reduce<A: Fma, const GRAD: bool>(x: f64, (w, m): (f64, f64)
 /// the erfc form's `Φ(x) + x·φ(x)` gives, and 1 and 0 at ±∞.
 #[inline(always)]
 pub(crate) fn gelu64_end<A: Fma, const GRAD: bool>(x: f64, (w, m): (f64, f64), (n, r): (f64, f64)) -> f64 {
-    use crate::vmath::{SHIFT, expm1_reduced, pow2};
-    let n1 = (n * 0.5 + SHIFT) - SHIFT;
+    use crate::vmath::{expm1_reduced, pow2_split};
     let factor = if GRAD {
         let a = x.abs().min(GELU64_A_MAX);
         ((a - GELU64_A0_HI) - GELU64_A0_LO) * m
     } else {
         2.0 * w
     };
-    let t = ((factor * (1.0 + expm1_reduced::<A>(r))) * pow2(n1)) * pow2(n - n1);
+    let (s1, s2) = pow2_split(n);
+    let t = ((factor * (1.0 + expm1_reduced::<A>(r))) * s1) * s2;
     if GRAD {
         let d = if x < 0.0 { t + 0.0 } else { 1.0 - t };
         if x.is_nan() { x } else { d }

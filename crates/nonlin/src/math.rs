@@ -27,9 +27,9 @@ pub(crate) trait MathLib: Copy + Send + Sync + 'static {
         start.0
     }
     fn tanh<A: Fma>(x: f64) -> f64;
-    /// The exact GELU `x·Φ(x)` (`GRAD = false`) or its derivative (`GRAD = true`) in three steps, for kernels
-    /// computed in stages: `gelu_end(x, s, gelu_mid(x, s))` with `s = gelu_start(x)` (by default the first two do
-    /// nothing).
+    /// The exact GELU `x·Φ(x)` (`GRAD = false`) or its derivative (`GRAD = true`) in steps, for kernels computed
+    /// in stages: `gelu_end(x, s, (n, exp_poly(r)))` with `s = gelu_start(x)` and `(n, r) = gelu_mid(x, s)` (by
+    /// default all is done in `gelu_end`).
     #[inline(always)]
     fn gelu_start<A: Fma, const GRAD: bool>(x: f64) -> (f64, f64) {
         (x, 0.0)

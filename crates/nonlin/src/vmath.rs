@@ -245,19 +245,19 @@ pub(crate) fn horner<A: Fma, const N: usize>(c: &[f64; N], z: f64) -> f64 {
 /// chains are independent.
 #[inline(always)]
 pub(crate) fn horner_chunked<A: Fma, const N: usize, const K: usize>(c: &[f64; N], z: f64) -> f64 {
-    let mut zk = z;
-    for _ in 1..K {
-        zk *= z;
-    }
-    let mut p = 0.0;
-    for piece in c.chunks(K).rev() {
-        let mut q = piece[piece.len() - 1];
-        for &k in piece[..piece.len() - 1].iter().rev() {
-            q = A::f64(q, z, k);
+    // z^K by squaring: a chain of about log2(K) products.
+    let (mut zk, mut power, mut k) = (1.0, z, K);
+    while k > 0 {
+        if k & 1 == 1 {
+            zk *= power;
         }
-        p = A::f64(p, zk, q);
+        power *= power;
+        k >>= 1;
     }
-    p
+    let piece = |p: &[f64]| p[..p.len() - 1].iter().rev().fold(p[p.len() - 1], |q, &k| A::f64(q, z, k));
+    let mut pieces = c.chunks(K).rev();
+    let last = piece(pieces.next().expect("N > 0"));
+    pieces.fold(last, |p, c| A::f64(p, zk, piece(c)))
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ pub(crate) trait MathLib: Copy + Send + Sync + 'static {
     fn expm1<A: Fma>(x: f64) -> f64;
     fn log1p<A: Fma>(x: f64) -> f64;
     /// [`MathLib::log1p`] in two steps, for kernels computed in stages: `log1p_end(x, log1p_start(x)) = log1p(x)`
-    /// (by default `log1p_start` is all of it).
+    /// for `x` in [0, 1] and NaN (by default `log1p_start` is all of it).
     #[inline(always)]
     fn log1p_start<A: Fma>(x: f64) -> (f64, f64) {
         (Self::log1p::<A>(x), 0.0)

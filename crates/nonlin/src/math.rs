@@ -141,8 +141,8 @@ impl MathLib for Fast {
         vmath::tanh_start::<A>(x)
     }
     #[inline(always)]
-    fn tanh_mid<A: Fma>(x: f64, (n, r): (f64, f64)) -> f64 {
-        vmath::tanh_mid::<A>(x, n, r)
+    fn tanh_mid<A: Fma>(_: f64, (n, r): (f64, f64)) -> f64 {
+        vmath::tanh_mid::<A>(n, r)
     }
     #[inline(always)]
     fn tanh_end<A: Fma>(x: f64, em: f64) -> f64 {

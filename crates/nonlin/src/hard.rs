@@ -64,12 +64,33 @@ impl<T: Float> Kernel<T> for Hardsigmoid {
     const PARALLEL_FROM: usize = DIVIDING_PARALLEL_FROM;
     #[inline(always)]
     fn forward<A: Fma>(&self, x: T) -> T {
-        clamp(x + three(), T::ZERO, six()) / six()
+        let p = clamp(x + three(), T::ZERO, six());
+        if A::FUSED && std::mem::size_of::<T>() == 8 { div6_fused::<T, A>(p) } else { p / six() }
+    }
+    /// With the division: at 16M `f64` elements, one thread, the division-free loop measured a median of 1.09× a
+    /// copy's speed (0.77–1.48) against 1.30× (1.02–1.68) for the dividing one, in alternating runs.
+    #[inline(always)]
+    fn forward_slice_streamed<A: Fma>(&self, x: &[T], y: &mut [T]) {
+        for (y, &x) in y.iter_mut().zip(x) {
+            *y = clamp(x + three(), T::ZERO, six()) / six();
+        }
     }
     #[inline(always)]
     fn backward<A: Fma>(&self, x: T, g: T) -> T {
         if x > -three::<T>() && x < three() { g * T::from_f64(1.0 / 6.0) } else { T::ZERO }
     }
+}
+
+/// `p/6` correctly rounded without a division, for `p` = 0 or a normal in [2⁻⁵¹, 6] and one rounding per
+/// multiply-add: the product by `1/6`, its remainder `p − 6q` (exact by FMA), and the quotient corrected by it
+/// (Markstein's method; `tests::div6_fused_is_the_division` compares it with the division). The `f64` hard-sigmoid
+/// ran at the divider's pace in the cache (4.67× PyTorch at 1,024 elements in one run); without it 1.66× faster at
+/// 1,024 and 1.26× at 65,536 (alternating runs, one thread). Not for the hard-swish's `x·t/6`, which can be
+/// subnormal, where the remainder is not exact.
+#[inline(always)]
+fn div6_fused<T: Float, A: Fma>(p: T) -> T {
+    let q = p * T::from_f64(1.0 / 6.0);
+    T::fma::<A>(T::fma::<A>(-q, six(), p), T::from_f64(1.0 / 6.0), q)
 }
 
 /// `x·clamp(x + 3, 0, 6) / 6`, in PyTorch's operation order (bit-identical to PyTorch on finite results);
@@ -187,5 +208,32 @@ impl<T: Float> Kernel<T> for Softshrink<T> {
     #[inline(always)]
     fn backward<A: Fma>(&self, x: T, g: T) -> T {
         if x < -self.lambd || x > self.lambd { g } else { T::ZERO }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::math::Fused;
+
+    /// [`div6_fused`] against the division for every `p` the hard-sigmoid makes: `x + 3` clamped to [0, 6] is 0 or
+    /// at least ulp(3) = 2⁻⁵¹. 2²⁴ random `p` from the bits of [2⁻⁵¹, 6], and the ends and their neighbours.
+    #[test]
+    fn div6_fused_is_the_division() {
+        let (lo, hi) = (2f64.powi(-51).to_bits(), 6f64.to_bits());
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let check = |p: f64| assert_eq!(div6_fused::<f64, Fused>(p).to_bits(), (p / 6.0).to_bits(), "{p:e}/6");
+        for _ in 0..1 << 24 {
+            // xorshift64*
+            state ^= state >> 12;
+            state ^= state << 25;
+            state ^= state >> 27;
+            check(f64::from_bits(lo + state.wrapping_mul(0x2545_f491_4f6c_dd1d) % (hi - lo + 1)));
+        }
+        for p in [0.0, 2f64.powi(-51), 3.0, 6.0, 1.0, 0.5, 1.5, 4.5] {
+            check(p);
+            check(p.next_up().min(6.0));
+            check(p.next_down().max(0.0));
+        }
     }
 }

@@ -45,6 +45,12 @@ pub(crate) trait Kernel<T: Float>: Copy + Send + Sync {
             *gx = self.backward::<A>(x, g);
         }
     }
+    /// [`Kernel::forward_slice`] for the blocks of an output written with non-temporal stores (memory-bound);
+    /// the same bits.
+    #[inline(always)]
+    fn forward_slice_streamed<A: Fma>(&self, x: &[T], y: &mut [T]) {
+        self.forward_slice::<A>(x, y)
+    }
 }
 
 /// Smooth activations: an accurate `f64` formula (`f`, `df`), which the `f64` kernels use and the `f32` ones round

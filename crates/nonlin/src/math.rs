@@ -355,6 +355,8 @@ pub(crate) fn sech2<M: MathLib, A: Fma>(x: f64) -> f64 {
 /// once for `f32` — the emulation forms the exact product in `f64` — so algorithms that rely on an exact
 /// `fma(x, x, −x²)` work on every level.
 pub(crate) trait Fma: Copy + Send + Sync + 'static {
+    /// Whether [`Fma::f64`] rounds once (an FMA instruction).
+    const FUSED: bool;
     /// `a·b + c` for `f32`, the product exact.
     fn f32(a: f32, b: f32, c: f32) -> f32;
     /// `a·b + c` for `f64` (fused where available, otherwise two roundings: only used where that is harmless).
@@ -366,6 +368,7 @@ pub(crate) trait Fma: Copy + Send + Sync + 'static {
 pub(crate) struct Fused;
 
 impl Fma for Fused {
+    const FUSED: bool = true;
     #[inline(always)]
     fn f32(a: f32, b: f32, c: f32) -> f32 {
         a.mul_add(b, c)
@@ -382,6 +385,7 @@ impl Fma for Fused {
 pub(crate) struct Emulated;
 
 impl Fma for Emulated {
+    const FUSED: bool = false;
     #[inline(always)]
     fn f32(a: f32, b: f32, c: f32) -> f32 {
         (a as f64 * b as f64 + c as f64) as f32

@@ -342,7 +342,7 @@ fn fwd_stream_loop<T: Float, K: Kernel<T>, A: Fma>(k: &K, x: &[T], y: &mut [T]) 
         stream::write(
             y,
             #[inline(always)]
-            |r, out| fwd_loop::<T, K, A>(k, &x[r], out),
+            |r, out| k.forward_slice_streamed::<A>(&x[r], out),
         )
     }
 }

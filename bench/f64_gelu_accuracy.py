@@ -4,7 +4,8 @@
 21,000 points: 14,001 evenly on [−38.6, 10], 4,000 log-spaced on [−38.5, −0.001], and 3,001 on [−37.8, −37.5],
 where the results cross from normal to subnormal (there the ULP is the subnormal spacing, 2⁻¹⁰⁷⁴). Prints the
 largest and mean error overall and on the negative tail (−37.5, −1.7), where erfc's rounding-sensitive branch is.
-The f64 kernels have no exhaustive sweep; this is how changes to `vmath::erfc` and `gelu::normal_cdf` were checked.
+The f64 kernels have no exhaustive sweep; this is how changes to the f64 GELU (`gelu::gelu64_start` and after) are
+checked.
 
 Run from the repository root after `cargo build --release`:
     /tmp/torchenv/bin/python bench/f64_gelu_accuracy.py [path/to/nonlin …]

@@ -3,7 +3,8 @@
 
 21,000 points: 14,001 evenly on [−38.6, 10], 4,000 log-spaced on [−38.5, −0.001], and 3,001 on [−37.8, −37.5],
 where the results cross from normal to subnormal (there the ULP is the subnormal spacing, 2⁻¹⁰⁷⁴). Prints the
-largest and mean error overall and on the negative tail (−37.5, −1.7), where erfc's rounding-sensitive branch is.
+largest and mean error overall and on the negative tail (−37.5, −1.7), where the relative accuracy rests on the
+exponent −a²/2 being split exactly (and, before, on erfc's rounding-sensitive branch).
 The f64 kernels have no exhaustive sweep; this is how changes to the f64 GELU (`gelu::gelu64_start` and after) are
 checked.
 

@@ -5,8 +5,8 @@
 use crate::kernel::{BLOCK, Scratch};
 use crate::vmath;
 
-/// `exp`, `expm1`, `log1p` and `tanh` in `f64`, and the exact GELU's steps. `A` is how the dispatch level forms multiply-adds (fused
-/// where it has FMA); [`Libm`], the accuracy reference, has no use for it.
+/// `exp`, `expm1`, `log1p` and `tanh` in `f64`, and the exact GELU's steps. `A` is how the dispatch level forms
+/// multiply-adds (fused where it has FMA); [`Libm`], the accuracy reference, has no use for it.
 pub(crate) trait MathLib: Copy + Send + Sync + 'static {
     fn exp<A: Fma>(x: f64) -> f64;
     /// `eˣ = m·s1·s2` with `s1`, `s2` powers of two: multiplying by `m` first and the powers last keeps a

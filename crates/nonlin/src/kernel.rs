@@ -47,6 +47,7 @@ pub(crate) trait Kernel<T: Float>: Copy + Send + Sync {
     }
     /// [`Kernel::forward_slice`] for the blocks of an output written with non-temporal stores (memory-bound);
     /// the same bits.
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code, reason = "only the x86-64 streaming loops call it"))]
     #[inline(always)]
     fn forward_slice_streamed<A: Fma>(&self, x: &[T], y: &mut [T]) {
         self.forward_slice::<A>(x, y)

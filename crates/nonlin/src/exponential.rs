@@ -181,13 +181,23 @@ impl<M, const UNIT: bool> Softplus<M, UNIT> {
         debug_assert!(!UNIT || beta == 1.0);
         Softplus { beta, threshold, lib: PhantomData }
     }
+    /// `β·x` (`x` for β = 1: the same value).
+    #[inline(always)]
+    fn scale(&self, x: f64) -> f64 {
+        if UNIT { x } else { x * self.beta }
+    }
+    /// `v/β`, without the division for β = 1 (the same value; the `f64` forward 1.03–1.06× faster without it).
+    #[inline(always)]
+    fn unscale(&self, v: f64) -> f64 {
+        if UNIT { v } else { v / self.beta }
+    }
 }
 
 impl<M: MathLib, const UNIT: bool> Smooth for Softplus<M, UNIT> {
     #[inline(always)]
     fn f<A: Fma>(&self, x: f64) -> f64 {
-        let z = x * self.beta;
-        let y = log1pexp::<M, A>(z) / self.beta;
+        let z = self.scale(x);
+        let y = self.unscale(log1pexp::<M, A>(z));
         if z > self.threshold { x } else { y }
     }
     /// [`Softplus::f`] in stages over blocks ([`exp_neg_abs_staged`], `ln(1 + e)`).
@@ -197,17 +207,17 @@ impl<M: MathLib, const UNIT: bool> Smooth for Softplus<M, UNIT> {
         exp_neg_abs_staged::<M, A, true>(
             x,
             y,
-            |x| x * self.beta,
+            |x| self.scale(x),
             |x, z, l| {
                 let pos = if z > 0.0 { z } else { 0.0 };
-                let v = (pos + l) / self.beta;
+                let v = self.unscale(pos + l);
                 if z > self.threshold { x } else { v }
             },
         );
     }
     #[inline(always)]
     fn df<A: Fma>(&self, x: f64) -> f64 {
-        let z = x * self.beta;
+        let z = self.scale(x);
         let d = sigmoid::<M, A>(z);
         if z > self.threshold { 1.0 } else { d }
     }
@@ -218,7 +228,7 @@ impl<M: MathLib, const UNIT: bool> Smooth for Softplus<M, UNIT> {
             x,
             g,
             gx,
-            |x| x * self.beta,
+            |x| self.scale(x),
             |_, z, e| {
                 if z > self.threshold { 1.0 } else { sigmoid_from(z, e) }
             },

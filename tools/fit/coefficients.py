@@ -22,6 +22,10 @@
    −2w·e^(−a²/2 + L(w)), L = ln((1 + a/4)·erfc(a/√2)·e^(a²/2)) = w·M(w − W/2) on a in [0, 38.8] (beyond, the
    result rounds to 0), M by Chebyshev interpolation in mpmath, f64 coefficients. Its gradient as 2.:
    GELU′(x) = e^(−a²/2)·B for x = −a ≤ 0 (1 − the same above), B = (a − a0)·Q(w − W/2), Q likewise.
+8. eʳ − 1 = r + r²·P(r) for |r| ≤ ln2/2 (crates/nonlin/src/vmath.rs, `EXPM1_P`, the float64 kernels' exp and
+   expm1): P of degree 9 for the least maximum of |r·(P − P_exact)|, which bounds the relative error of both eʳ − 1
+   and eʳ (Lawson in mpmath), f64 coefficients; two multiply-adds fewer than the Taylor polynomial to r¹³ it
+   replaced, for 0.19 ULP of eʳ − 1 instead of 0.04.
 
 Run: python3 tools/fit/coefficients.py  (needs numpy, mpmath; prints Rust constants and the fit errors)
 """
@@ -155,6 +159,33 @@ def fit_expm1_short():
     c, err = fit_times_x(r, fv, 5, scale=np.abs(r))
     print(f"// e^r - 1 = r + r²·P(r) on |r| <= ln2/2, P of degree 4: absolute error {err:.3e}")
     print("const EXPM1_SHORT_P: [f32; 5] = [" + ", ".join(f32(v) for v in c) + "];")
+
+
+def fit_expm1_64(deg, points=200, iters=40):
+    """8. (module doc): P with eʳ − 1 = r + r²·P(r), P of degree `deg`, on |r| ≤ ln2/2, for the least maximum of
+    |r·(P − P_exact)| (Lawson in mpmath at Chebyshev nodes); prints the relative error of eʳ − 1 and of eʳ on a grid
+    with the f64 coefficients, in f64 ULPs (2⁻⁵³ relative)."""
+    h = mp.log(2) / 2 + mp.mpf("1e-6")
+    rs = [h * mp.cos(mp.pi * (i + mp.mpf(1) / 2) / points) for i in range(points)]
+    rs = [r for r in rs if abs(r) > mp.mpf("1e-3")]
+    fv = [(mp.expm1(r) - r) / r**2 for r in rs]
+    w = [mp.mpf(1)] * len(rs)
+    for _ in range(iters):
+        rows = [[wi * abs(r) * r**j for j in range(deg + 1)] for r, wi in zip(rs, w)]
+        c, _ = mp.qr_solve(mp.matrix(rows), mp.matrix([wi * abs(r) * f for r, f, wi in zip(rs, fv, w)]))
+        c = [c[j] for j in range(deg + 1)]
+        err = [abs(r * (mp.polyval(c[::-1], r) - f)) for r, f in zip(rs, fv)]
+        e_max = max(err)
+        w = [wi * mp.sqrt(e / e_max) + mp.mpf(10) ** -30 for wi, e in zip(w, err)]
+        w = [wi / max(w) for wi in w]
+    c64 = [mp.mpf(float(v)) for v in c]
+    grid = [h * k / 4000 for k in range(-4000, 4001) if k]
+    p = [r + r * r * mp.polyval(c64[::-1], r) for r in grid]
+    e1 = max(abs(v / mp.expm1(r) - 1) for r, v in zip(grid, p)) * 2**53
+    e2 = max(abs((1 + v) / mp.exp(r) - 1) for r, v in zip(grid, p)) * 2**53
+    print(f"// e^r - 1 = r + r²·P(r) on |r| <= ln2/2, P of degree {deg}: {mp.nstr(e1, 3)} ULP of e^r - 1, "
+          f"{mp.nstr(e2, 3)} of e^r")
+    print(f"const EXPM1_P: [f64; {deg + 1}] = [" + ", ".join(repr(float(v)) for v in c64) + "];")
 
 
 def cheb_monomials(f, half, deg):
@@ -294,6 +325,7 @@ def main():
     fit_rational("TANH", tanh_over_a, mp.mpf("9.5") ** 2, 5, 5)
     fit_exp_short(6)
     fit_expm1_short()
+    fit_expm1_64(9)
 
     u = np.linspace(1e-6, 1.0, 3000)
     h = np.array([float(mp.log(mp.cosh(mp.sqrt(mp.mpf(v)) / 2)) / mp.mpf(v)) for v in u])

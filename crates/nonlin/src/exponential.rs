@@ -44,10 +44,12 @@ impl<M, const UNIT: bool, const SCALED: bool> Elu<M, UNIT, SCALED> {
 
 impl<M, const UNIT: bool, const SCALED: bool> Elu<M, UNIT, SCALED> {
     /// The value given the negative branch's: both branches are computed and one selected, so the loop vectorizes.
+    /// ±0.0 and NaN take the positive branch, `x·scale`, which is what the negative one gives there (±0.0, NaN):
+    /// the negative branch need not keep the sign of zero.
     #[inline(always)]
     fn select(&self, x: f64, negative: f64) -> f64 {
         let positive = x * self.scale;
-        if x <= 0.0 { negative } else { positive }
+        if x < 0.0 { negative } else { positive }
     }
     /// The gradient given `e = e^(x·input_scale)`.
     #[inline(always)]
@@ -68,7 +70,8 @@ impl<M: MathLib, const UNIT: bool, const SCALED: bool> Smooth for Elu<M, UNIT, S
         self.select(x, self.neg * M::expm1::<A>(x * self.input_scale))
     }
     /// [`Elu::f`] in three stages over blocks: `expm1`'s reduction ([`MathLib::exp_start`]), its polynomial
-    /// ([`MathLib::exp_poly`]), the rest ([`MathLib::expm1_end`] and the selection). At 1,024 and 65,536 elements
+    /// ([`MathLib::exp_poly`]), the rest ([`MathLib::expm1_end`], which may lose the sign of zero, and the
+    /// selection). At 1,024 and 65,536 elements
     /// (Zen 3) 1.10–1.13× faster than in one loop; in two (the polynomial with the rest), no faster.
     const STAGED64: bool = true;
     #[inline(always)]

@@ -61,7 +61,8 @@ pub(crate) trait MathLib: Copy + Send + Sync + 'static {
     fn exp_poly<A: Fma>(r: f64) -> f64 {
         r
     }
-    /// The last step of [`MathLib::expm1`].
+    /// The last step of [`MathLib::expm1`], except that for `x = ±0.0` the sign of the zero it returns may differ
+    /// (callers select zero away).
     #[inline(always)]
     fn expm1_end<A: Fma>(x: f64, n: f64, p: f64) -> f64 {
         let _ = (n, p);
@@ -118,7 +119,8 @@ impl MathLib for Fast {
     }
     #[inline(always)]
     fn expm1_end<A: Fma>(x: f64, n: f64, p: f64) -> f64 {
-        vmath::expm1_end::<A>(x, n, p)
+        let _ = x;
+        vmath::expm1_formula::<A>(n, p)
     }
     #[inline(always)]
     fn log1p<A: Fma>(x: f64) -> f64 {

@@ -100,28 +100,28 @@ pub(crate) fn expm1_reduced<A: Fma>(r: f64) -> f64 {
 #[inline(always)]
 pub(crate) fn exp_parts<A: Fma>(x: f64) -> (f64, f64, f64) {
     let (n, r) = reduce::<A>(clamp_exp_arg(x));
-    parts::<A>(n, r, x < -746.0)
+    parts::<A>(x, n, r)
 }
 
-/// The first step of [`exp_parts`] for kernels computed in stages: `(n, r)`, which [`exp_parts_from`] finishes.
+/// The first step of [`exp_parts`] for kernels computed in stages: `(n, r)`; then [`exp_mant`]`(x, r)` is `m` and
+/// [`pow2_split`]`(n)` is `(s1, s2)`.
 #[inline(always)]
 pub(crate) fn exp_start<A: Fma>(x: f64) -> (f64, f64) {
     reduce::<A>(clamp_exp_arg(x))
 }
 
-/// [`exp_parts`] of `x` from [`exp_start`]`(x)`.
+/// [`exp_parts`]' `m` from `x` and the reduced argument `r` of [`exp_start`]`(x)`: `eʳ`, or 0 for a value below
+/// e⁻⁷⁴⁶, which is 0 however large the factor a caller multiplies by first.
 #[inline(always)]
-pub(crate) fn exp_parts_from<A: Fma>(x: f64, n: f64, r: f64) -> (f64, f64, f64) {
-    parts::<A>(n, r, x < -746.0)
+pub(crate) fn exp_mant<A: Fma>(x: f64, r: f64) -> f64 {
+    if x < -746.0 { 0.0 } else { 1.0 + expm1_reduced::<A>(r) }
 }
 
-/// `(m, s1, s2)` from `n` and the reduced argument `r`; `m = 0` for a value below e⁻⁷⁴⁶, which is 0 however large
-/// the factor a caller multiplies by first.
+/// `(m, s1, s2)` from `x` and its `(n, r)`.
 #[inline(always)]
-fn parts<A: Fma>(n: f64, r: f64, underflow: bool) -> (f64, f64, f64) {
-    let m = if underflow { 0.0 } else { 1.0 + expm1_reduced::<A>(r) };
+fn parts<A: Fma>(x: f64, n: f64, r: f64) -> (f64, f64, f64) {
     let (s1, s2) = pow2_split(n);
-    (m, s1, s2)
+    (exp_mant::<A>(x, r), s1, s2)
 }
 
 /// `eˣ`.

@@ -253,7 +253,7 @@ impl<M: MathLib, const UNIT: bool> Smooth for Softplus<M, UNIT> {
     }
     /// β = 1: [`Softplus::f32`] in four stages (see [`Smooth::f32_slice`], [`vmath32::log1pexp_staged`]).
     const STAGED32: bool = UNIT;
-    const STREAMS32: bool = UNIT;
+    const STREAMED: bool = UNIT;
     #[inline(always)]
     fn f32_slice<A: Fma>(&self, x: &[f32], y: &mut [f32]) {
         if UNIT {

@@ -17,7 +17,7 @@ pub(crate) trait Kernel<T: Float>: Copy + Send + Sync {
     const PARALLEL_FROM: usize = crate::simd::PARALLEL_THRESHOLD;
     /// Large outputs are written with non-temporal stores ([`crate::simd::set_stream_threshold`]): worth it for
     /// the kernels bound by memory, not for most smooth ones, which are bound by arithmetic and pay for the block
-    /// the stores go through ([`Smooth::STREAMS32`] names the exceptions).
+    /// the stores go through ([`Smooth::STREAMED`] names the exceptions).
     const STREAMS: bool = true;
     /// `f(x)`.
     fn forward<A: Fma>(&self, x: T) -> T;
@@ -64,15 +64,18 @@ pub(crate) trait Smooth: Copy + Send + Sync {
     const STAGED32: bool = false;
     /// Likewise for the `f64` forward ([`Smooth::f64_slice`]).
     const STAGED64: bool = false;
-    /// Whether large `f32` outputs are written with non-temporal stores ([`Kernel::STREAMS`]): for the fastest
-    /// smooth kernels, which come close enough to the memory's speed at 16M elements that the read an ordinary
-    /// store makes of each line costs more than the block the streamed stores go through. On Zen 3, in a phase where
+    /// Whether large outputs are written with non-temporal stores ([`Kernel::STREAMS`]): for the fastest smooth
+    /// kernels, which come close enough to the memory's speed at 16M elements that the read an ordinary store
+    /// makes of each line costs more than the block the streamed stores go through. In `f64` (the same four
+    /// kernels), with [`prefetch_next`] in their stages, 16M elements on one thread ran 1.07–1.20× faster forward
+    /// (sigmoid 1.20×, which had been 0.84× PyTorch's speed there; streaming alone 1.08–1.17×) and 0.99–1.07×
+    /// backward. `f32`: on Zen 3, in a phase where
     /// a plain copy ran at 10–12 GB/s, alternating runs at 16M (medians and ratios of maxima) gave the forwards of
     /// sigmoid and SiLU 1.08–1.34× on one and two threads; the gradients of SiLU, softplus and log-sigmoid 1.05–1.22×
     /// on one thread (SiLU's and softplus's 0.99–1.13× on two), sigmoid's 0.93–1.10×; the forwards of softplus and
     /// log-sigmoid 0.97–1.09×. Slower kernels lost up to 1.2× (tanh 0.83–0.88×, Mish 0.92–0.95×, ELU 0.94–0.96×),
     /// so they do not stream.
-    const STREAMS32: bool = false;
+    const STREAMED: bool = false;
     fn f<A: Fma>(&self, x: f64) -> f64;
     fn df<A: Fma>(&self, x: f64) -> f64;
     /// `f(x)` for `f32`.
@@ -126,9 +129,10 @@ pub(crate) const BLOCK: usize = 256;
 /// Asks for the cache lines of the [`BLOCK`] elements that follow `block` (a slice of a kernel computed in stages,
 /// at the start of each block): the first stage reads a block in a burst, and from main memory the hardware
 /// prefetchers did not keep ahead of the exact GELU's five stages — with it, 16M elements ran 1.05–1.24× faster in
-/// five alternating runs (65,536: 0.95–1.16×, within this VM's noise). Only the exact GELU's forward uses it: for
-/// the other staged kernels it measured 0.93–1.13× at 16M (the tanh-GELU's gradient 0.93×; the exact GELU's
-/// gradient 0.95×). A prefetch never faults, so the block after the last one is harmless. Nothing on other
+/// five alternating runs (65,536: 0.95–1.16×, within this VM's noise). The exact GELU's `f32` forward uses it, and
+/// the `f64` kernels on `e^(−|z|)` (`math::neg_abs_blocks`: the sigmoid 1.17×, SiLU 1.12× at 16M `f64` elements,
+/// log-sigmoid and softplus 0.99–1.02×; in the cache no change); for the other staged `f32` kernels it measured
+/// 0.93–1.13× at 16M (the tanh-GELU's gradient 0.93×; the exact GELU's gradient 0.95×). A prefetch never faults, so the block after the last one is harmless. Nothing on other
 /// architectures.
 #[inline(always)]
 pub(crate) fn prefetch_next<T>(block: &[T]) {
@@ -208,7 +212,7 @@ impl<T: ScratchElem> Drop for Scratch<T> {
 
 impl<T: Float, S: Smooth> Kernel<T> for S {
     const PARALLEL_FROM: usize = crate::simd::SMOOTH_PARALLEL_THRESHOLD;
-    const STREAMS: bool = S::STREAMS32 && std::mem::size_of::<T>() == 4;
+    const STREAMS: bool = S::STREAMED;
     #[inline(always)]
     fn forward<A: Fma>(&self, x: T) -> T {
         T::smooth_forward::<S, A>(self, x)

@@ -2,7 +2,7 @@
 //! [`Fast`] (branch-free, vectorizable, `vmath`) for the kernels and [`Libm`] (the platform's libm and the `libm`
 //! crate) for the accuracy reference. The activation formulas are written once, generic over it.
 
-use crate::kernel::{BLOCK, Scratch};
+use crate::kernel::{BLOCK, Scratch, prefetch_next};
 use crate::vmath;
 
 /// `exp`, `expm1`, `log1p` and `tanh` in `f64`, and the exact GELU's steps. `A` is how the dispatch level forms
@@ -305,9 +305,10 @@ pub(crate) fn exp_neg_abs_staged_grad<M: MathLib, A: Fma>(
 
 /// The blocks of the `f64` kernels computed in stages on `−|arg(x)|`: for each block, `e[i] = −|arg(x[i])|`, then
 /// `stage(e, s1, s2)` (which may use the other two arrays as it likes), then `finish(start, x_block, [e, s1, s2])`
-/// with `start` the block's offset in `x`. The closures passed must be `#[inline(always)]`: one LLVM leaves out of
-/// line is compiled without the dispatch level's features (without the attribute the `f64` softplus ran 17× slower;
-/// in the same situation perf showed the exact GELU's closure calling libm's `fma` instead of the instruction).
+/// with `start` the block's offset in `x`; the next block's input is prefetched ([`prefetch_next`]). The closures
+/// passed must be `#[inline(always)]`: one LLVM leaves out of line is compiled without the dispatch level's
+/// features (without the attribute the `f64` softplus ran 17× slower; in the same situation perf showed the exact
+/// GELU's closure calling libm's `fma` instead of the instruction).
 #[inline(always)]
 pub(crate) fn neg_abs_blocks(
     x: &[f64],
@@ -318,6 +319,7 @@ pub(crate) fn neg_abs_blocks(
     let mut scratch = Scratch::<f64>::take();
     let [e, s1, s2, ..] = scratch.arrays();
     for (b, x) in x.chunks(BLOCK).enumerate() {
+        prefetch_next(x);
         let n = x.len();
         let (e, s1, s2) = (&mut e[..n], &mut s1[..n], &mut s2[..n]);
         for i in 0..n {

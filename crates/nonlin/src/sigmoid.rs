@@ -41,7 +41,7 @@ impl<M: MathLib> Smooth for Sigmoid<M> {
     }
     /// [`Sigmoid::f32`] in three stages ([`exp_staged`]).
     const STAGED32: bool = true;
-    const STREAMS32: bool = true;
+    const STREAMED: bool = true;
     #[inline(always)]
     fn f32_slice<A: Fma>(&self, x: &[f32], y: &mut [f32]) {
         exp_staged::<A>(x, y, sigmoid32_from::<A>)
@@ -175,7 +175,7 @@ impl<M: MathLib> Smooth for LogSigmoid<M> {
     }
     /// [`LogSigmoid::f32`] in four stages (see [`Smooth::f32_slice`], [`vmath32::log1pexp_staged`]).
     const STAGED32: bool = true;
-    const STREAMS32: bool = true;
+    const STREAMED: bool = true;
     #[inline(always)]
     fn f32_slice<A: Fma>(&self, x: &[f32], y: &mut [f32]) {
         vmath32::log1pexp_staged::<A>(x, y, |x| -x, |_, l| 0.0 - l)
@@ -268,7 +268,7 @@ impl<M: MathLib> Smooth for Silu<M> {
     }
     /// [`Silu::f32`] in three stages ([`exp_staged`]).
     const STAGED32: bool = true;
-    const STREAMS32: bool = true;
+    const STREAMED: bool = true;
     #[inline(always)]
     fn f32_slice<A: Fma>(&self, x: &[f32], y: &mut [f32]) {
         exp_staged::<A>(x, y, silu32_from::<A>)

@@ -76,6 +76,8 @@ pub(crate) trait Smooth: Copy + Send + Sync {
     /// log-sigmoid 0.97–1.09×. Slower kernels lost up to 1.2× (tanh 0.83–0.88×, Mish 0.92–0.95×, ELU 0.94–0.96×),
     /// so they do not stream.
     const STREAMED: bool = false;
+    /// [`Smooth::STREAMED`] for `f64` elements, where it may differ.
+    const STREAMED64: bool = Self::STREAMED;
     fn f<A: Fma>(&self, x: f64) -> f64;
     fn df<A: Fma>(&self, x: f64) -> f64;
     /// `f(x)` for `f32`.
@@ -212,7 +214,7 @@ impl<T: ScratchElem> Drop for Scratch<T> {
 
 impl<T: Float, S: Smooth> Kernel<T> for S {
     const PARALLEL_FROM: usize = crate::simd::SMOOTH_PARALLEL_THRESHOLD;
-    const STREAMS: bool = S::STREAMED;
+    const STREAMS: bool = if std::mem::size_of::<T>() == 4 { S::STREAMED } else { S::STREAMED64 };
     #[inline(always)]
     fn forward<A: Fma>(&self, x: T) -> T {
         T::smooth_forward::<S, A>(self, x)

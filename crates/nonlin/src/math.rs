@@ -296,6 +296,7 @@ pub(crate) fn exp_neg_abs_staged_grad<M: MathLib, A: Fma>(
         #[inline(always)]
         |start, x, [e, _, _]| {
             let (g, gx) = (&g[start..start + x.len()], &mut gx[start..start + x.len()]);
+            prefetch_next(g);
             for i in 0..x.len() {
                 gx[i] = g[i] * df(x[i], arg(x[i]), e[i]);
             }

@@ -254,6 +254,7 @@ impl<M: MathLib> Smooth for Silu<M> {
             #[inline(always)]
             |start, x, [m, s1, s2]| {
                 let (g, gx) = (&g[start..start + x.len()], &mut gx[start..start + x.len()]);
+                crate::kernel::prefetch_next(g);
                 for i in 0..x.len() {
                     gx[i] = g[i] * silu_df_from::<A>(x[i], (m[i], s1[i], s2[i]));
                 }

@@ -52,6 +52,12 @@ pub(crate) trait Kernel<T: Float>: Copy + Send + Sync {
     fn forward_slice_streamed<A: Fma>(&self, x: &[T], y: &mut [T]) {
         self.forward_slice::<A>(x, y)
     }
+    /// [`Kernel::backward_slice`] for the blocks of a gradient written with non-temporal stores; the same bits.
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code, reason = "only the x86-64 streaming loops call it"))]
+    #[inline(always)]
+    fn backward_slice_streamed<A: Fma>(&self, x: &[T], g: &[T], gx: &mut [T]) {
+        self.backward_slice::<A>(x, g, gx)
+    }
 }
 
 /// Smooth activations: an accurate `f64` formula (`f`, `df`), which the `f64` kernels use and the `f32` ones round
@@ -78,6 +84,13 @@ pub(crate) trait Smooth: Copy + Send + Sync {
     const STREAMED: bool = false;
     /// [`Smooth::STREAMED`] for `f64` elements, where it may differ.
     const STREAMED64: bool = Self::STREAMED;
+    /// Whether the streamed `f64` gradient ([`Kernel::backward_slice_streamed`]) runs in one loop rather than in
+    /// stages: from main memory the staged loops overlap the loads with the arithmetic less well, and for a short
+    /// gradient formula the stages gain less in the cache than they lose there (ELU's gradient at 16M `f64`
+    /// elements 1.13–1.16× on two threads, 1.03–1.11× on one, SELU's 1.12×; softplus's 0.92–1.18×, not kept;
+    /// SiLU's lost 0.80–0.88×, sigmoid's 0.92–0.95×).
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code, reason = "only the x86-64 streaming loops read it"))]
+    const GRAD64_STREAMED_IN_ONE_LOOP: bool = false;
     fn f<A: Fma>(&self, x: f64) -> f64;
     fn df<A: Fma>(&self, x: f64) -> f64;
     /// `f(x)` for `f32`.
@@ -134,8 +147,9 @@ pub(crate) const BLOCK: usize = 256;
 /// five alternating runs (65,536: 0.95–1.16×, within this VM's noise). The exact GELU's `f32` forward uses it, and
 /// the `f64` kernels on `e^(−|z|)` (`math::neg_abs_blocks`: the sigmoid 1.17×, SiLU 1.12× at 16M `f64` elements,
 /// log-sigmoid and softplus 0.99–1.02×; in the cache no change); for the other staged `f32` kernels it measured
-/// 0.93–1.13× at 16M (the tanh-GELU's gradient 0.93×; the exact GELU's gradient 0.95×). A prefetch never faults, so the block after the last one is harmless. Nothing on other
-/// architectures.
+/// 0.93–1.13× at 16M (the tanh-GELU's gradient 0.93×; the exact GELU's gradient 0.95×). The `f64` gradients also
+/// prefetch their upstream gradient's next block. A prefetch never faults, so the block after the last one is
+/// harmless. Nothing on other architectures.
 #[inline(always)]
 pub(crate) fn prefetch_next<T>(block: &[T]) {
     #[cfg(target_arch = "x86_64")]
@@ -234,6 +248,16 @@ impl<T: Float, S: Smooth> Kernel<T> for S {
     #[inline(always)]
     fn backward_slice<A: Fma>(&self, x: &[T], g: &[T], gx: &mut [T]) {
         T::smooth_backward_slice::<S, A>(self, x, g, gx)
+    }
+    #[inline(always)]
+    fn backward_slice_streamed<A: Fma>(&self, x: &[T], g: &[T], gx: &mut [T]) {
+        if S::GRAD64_STREAMED_IN_ONE_LOOP && std::mem::size_of::<T>() == 8 {
+            for ((gx, &x), &g) in gx.iter_mut().zip(x).zip(g) {
+                *gx = self.backward::<A>(x, g);
+            }
+        } else {
+            self.backward_slice::<A>(x, g, gx)
+        }
     }
 }
 

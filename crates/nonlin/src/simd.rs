@@ -355,7 +355,7 @@ fn bwd_stream_loop<T: Float, K: Kernel<T>, A: Fma>(k: &K, x: &[T], g: &[T], gx: 
         stream::write(
             gx,
             #[inline(always)]
-            |r, out| bwd_loop::<T, K, A>(k, &x[r.clone()], &g[r], out),
+            |r, out| k.backward_slice_streamed::<A>(&x[r.clone()], &g[r], out),
         )
     }
 }

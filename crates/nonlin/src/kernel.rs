@@ -75,12 +75,11 @@ pub(crate) trait Smooth: Copy + Send + Sync {
     /// makes of each line costs more than the block the streamed stores go through. In `f64` (the same four
     /// kernels), with [`prefetch_next`] in their stages, 16M elements on one thread ran 1.07–1.20× faster forward
     /// (sigmoid 1.20×, which had been 0.84× PyTorch's speed there; streaming alone 1.08–1.17×) and 0.99–1.07×
-    /// backward. `f32`: on Zen 3, in a phase where
-    /// a plain copy ran at 10–12 GB/s, alternating runs at 16M (medians and ratios of maxima) gave the forwards of
-    /// sigmoid and SiLU 1.08–1.34× on one and two threads; the gradients of SiLU, softplus and log-sigmoid 1.05–1.22×
-    /// on one thread (SiLU's and softplus's 0.99–1.13× on two), sigmoid's 0.93–1.10×; the forwards of softplus and
-    /// log-sigmoid 0.97–1.09×. Slower kernels lost up to 1.2× (tanh 0.83–0.88×, Mish 0.92–0.95×, ELU 0.94–0.96×),
-    /// so they do not stream.
+    /// backward. `f32`: on Zen 3, in a phase where a plain copy ran at 10–12 GB/s, alternating runs at 16M (medians
+    /// and ratios of maxima) gave the forwards of sigmoid and SiLU 1.08–1.34× on one and two threads; the gradients
+    /// of SiLU, softplus and log-sigmoid 1.05–1.22× on one thread (SiLU's and softplus's 0.99–1.13× on two),
+    /// sigmoid's 0.93–1.10×; the forwards of softplus and log-sigmoid 0.97–1.09×. Slower kernels lost up to 1.2×
+    /// (tanh 0.83–0.88×, Mish 0.92–0.95×, ELU 0.94–0.96×), so they do not stream.
     const STREAMED: bool = false;
     /// [`Smooth::STREAMED`] for `f64` elements, where it may differ.
     const STREAMED64: bool = Self::STREAMED;

@@ -2,10 +2,10 @@
 //!
 //! Cody–Waite argument reduction with a split ln 2, polynomials on the reduced interval (minimax for `exp`, Taylor
 //! for `log1p`), the power of two built from the exponent bits (two factors, so subnormal results round once), and
-//! special values handled by selects, never branches. No libm calls. Multiply-adds go through `A` ([`Fma`]): fused on the levels
-//! that have FMA, two roundings on the baseline, so the levels' `f64` results may differ in the last bits.
-//! Accuracy: a few units in the last place of `f64` — far below `f32`'s, whose kernels evaluate these in `f64` and
-//! round once.
+//! special values handled by selects, never branches. No libm calls. Multiply-adds go through `A` ([`Fma`]): fused
+//! on the levels that have FMA, two roundings on the baseline, so the levels' `f64` results may differ in the last
+//! bits. Accuracy: a few units in the last place of `f64` — far below `f32`'s, whose kernels evaluate these in
+//! `f64` and round once.
 
 use crate::math::Fma;
 
